@@ -1,0 +1,87 @@
+"""Everything the commands and the site need, computed once from (workspace, now). Pure."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import loops as L
+from . import metrics as M
+from .rotation import collect_touches, current_step, on_rotation, steps
+
+
+@dataclass(frozen=True)
+class Analysis:
+    workspace: object
+    now: datetime
+    touches: dict          # partner id -> PartnerTouches
+    steps: dict            # partner id -> [Step] through today
+    loops: list            # every loop with its state
+    tasks: list            # every task with its state
+    warnings: list
+    metrics: dict
+
+    @property
+    def today(self):
+        return self.now.date()
+
+    @property
+    def overdue_loops(self):
+        return [x for x in self.loops if x.state == "overdue"]
+
+    @property
+    def overdue_tasks(self):
+        return [t for t in self.tasks if t.state == "overdue"]
+
+    def current_steps(self):
+        out = []
+        for p in self.workspace.partners:
+            if on_rotation(p, self.today):
+                cur = current_step(self.steps[p.id], self.today)
+                if cur is not None:
+                    out.append((p, cur))
+        return out
+
+    def prospects(self):
+        out = []
+        for p in self.workspace.partners:
+            if p.met is None and p.status == "active":
+                last = self.touches[p.id].last
+                stage = "contacted" if last else "new"
+                follow = bool(last) and (self.today - last).days > self.workspace.playbook.rotation["standard_days"]
+                out.append((p, stage, last, follow))
+        return out
+
+
+def analyze(workspace, now: datetime, template_warnings=None) -> Analysis:
+    today = now.date()
+    pb = workspace.playbook
+    touches = collect_touches(workspace.partners, pb.plays, today)
+    stp = {p.id: steps(p, touches[p.id], pb, today) for p in workspace.partners if p.met is not None}
+    return Analysis(
+        workspace=workspace, now=now, touches=touches, steps=stp,
+        loops=L.all_loops(workspace, now), tasks=L.all_tasks(workspace, now),
+        warnings=L.warnings_for(workspace, now, touches, stp, template_warnings),
+        metrics=M.compute(workspace, now, touches, stp))
+
+
+def due_json(a: Analysis) -> dict:
+    steps_out = [{"partner": p.id, "step": s.n, "week": s.week, "play": s.play, "planned": s.planned,
+                  "start": s.start.isoformat(), "end": s.end.isoformat(), "status": s.status, "engaged": s.engaged}
+                 for p, s in a.current_steps()]
+    prospects = [{"partner": p.id, "stage": stage, "last_touch": last.isoformat() if last else None,
+                  "follow_up": follow} for p, stage, last, follow in a.prospects()]
+    return {"now": a.today.isoformat(), "steps": steps_out, "prospects": prospects}
+
+
+def metrics_json(a: Analysis) -> dict:
+    return {"now": a.today.isoformat(), "metrics": a.metrics}
+
+
+def check_json(a: Analysis | None, now: datetime, errors, strict=False) -> dict:
+    stamp = now.strftime("%Y-%m-%dT%H:%M")
+    if a is None:
+        return {"now": stamp, "errors": [d.as_json() for d in errors], "loops": [], "tasks": [], "warnings": []}
+    return {"now": stamp, "errors": [],
+            "loops": [x.as_json() for x in a.overdue_loops],
+            "tasks": [t.as_json() for t in a.overdue_tasks],
+            "warnings": [w.as_json() for w in a.warnings]}

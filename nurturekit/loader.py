@@ -1,0 +1,89 @@
+"""I/O: find and read a workspace, hand the text to the pure validators."""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from .diagnostics import Diagnostic
+from .frontmatter import decode
+from .model import Workspace
+from .playbook import default_playbook, load_playbook_text
+from .validate import ID_RE, parse_partner
+
+MAX_FILE = 2_000_000
+
+
+def read_text(path: Path, rel: str):
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE:
+            return None, [Diagnostic(rel, 1, 1, "NK007", f"the file is {size:,} bytes; the limit is {MAX_FILE:,}")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(rel, 1, 1, "NK011", f"cannot read the file: {exc.strerror or exc}")]
+    return decode(data, rel)
+
+
+def partner_files(root: Path):
+    """(id, relative path, Path) of every partner file, sorted; plus diagnostics for bad names."""
+    folder = root / "partners"
+    found, diags = [], []
+    if not folder.is_dir():
+        return found, diags
+    for entry in sorted(os.listdir(folder)):
+        if entry.startswith(("_", ".")) or not entry.endswith(".md"):
+            continue
+        stem, rel = entry[:-3], f"partners/{entry}"
+        if not (folder / entry).is_file():
+            continue
+        if not ID_RE.match(stem):
+            diags.append(Diagnostic(rel, 1, 1, "NK010",
+                                    f"'{entry}' is not a valid partner file name: use lowercase letters, digits and "
+                                    f"dashes, like 'dr-lee.md' (start the name with '_' to keep a draft aside)"))
+            continue
+        found.append((stem, rel, folder / entry))
+    return found, diags
+
+
+def load_playbook(root: Path):
+    path = root / "playbook.yaml"
+    if not path.exists():
+        return default_playbook(), []
+    text, diags = read_text(path, "playbook.yaml")
+    if text is None:
+        return None, diags
+    return load_playbook_text(text, "playbook.yaml")
+
+
+def load_workspace(root: Path, today: date, cache=None):
+    """Returns (Workspace | None, diagnostics). None when any error was found."""
+    root = Path(root)
+    playbook, diags = load_playbook(root)
+    plays = (playbook or default_playbook()).plays
+    files, found = partner_files(root)
+    diags += found
+    ids = {pid for pid, _, _ in files}
+    partners = []
+    for pid, rel, path in files:
+        text, found = read_text(path, rel)
+        if text is None:
+            diags += found
+            continue
+        key = (text, today) if cache is not None else None
+        if key is not None and key in cache:
+            partner, found = cache[key]
+        else:
+            partner, found = parse_partner(pid, rel, text, today, plays, ids)
+            if key is not None:
+                cache[key] = (partner, found)
+        diags += found
+        if partner is not None:
+            partners.append(partner)
+    diags = sorted(set(diags), key=lambda d: (d.path != "playbook.yaml", d.path, d.line, d.col, d.code))
+    if playbook is None or any(d.severity == "error" for d in diags):
+        return None, diags
+    partners.sort(key=lambda p: p.id)
+    return Workspace(root=str(root), playbook=playbook, partners=tuple(partners),
+                     by_id={p.id: p for p in partners}), diags

@@ -1,0 +1,163 @@
+"""Touches and the rotation (semantics.md "Touches" and "The rotation"). Pure."""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Touch:
+    day: date
+    filter: bool
+    source: str      # what made it: "history", "acknowledged", "care update", ...
+    line: int
+    from_partner: str  # the file the record lives in
+
+
+@dataclass(frozen=True)
+class Step:
+    n: int
+    week: int
+    planned: str
+    play: str
+    start: date
+    end: date          # exclusive
+    engaged: bool
+    status: str        # done | missed | due | upcoming
+
+
+class PartnerTouches:
+    """A partner's touches (dated on or before today), sorted, with fast range queries."""
+
+    def __init__(self, touches):
+        self.all = sorted(touches, key=lambda t: (t.day, t.line))
+        self.days = [t.day for t in self.all]
+        self.personal = [t.day for t in self.all if not t.filter]
+        self.filter = [t.day for t in self.all if t.filter]
+
+    def any_in(self, start: date, end: date, filter_kind: bool) -> bool:
+        days = self.filter if filter_kind else self.personal
+        i = bisect_left(days, start)
+        return i < len(days) and days[i] < end
+
+    def count_in(self, start: date, end_inclusive: date) -> int:
+        return bisect_right(self.days, end_inclusive) - bisect_left(self.days, start)
+
+    @property
+    def last(self) -> date | None:
+        return self.days[-1] if self.days else None
+
+
+def collect_touches(partners, plays, today):
+    """Every partner id -> PartnerTouches. Records dated after today are ignored."""
+    raw = {p.id: [] for p in partners}
+
+    def add(pid, day, is_filter, source, line, owner):
+        if day <= today and pid in raw:
+            raw[pid].append(Touch(day, is_filter, source, line, owner))
+
+    for p in partners:
+        for h in p.history:
+            play = plays.get(h.play)
+            add(p.id, h.date.day, bool(play and play.is_filter), h.play, h.line, p.id)
+            if h.play == "warm-introduction" and h.with_:
+                add(h.with_, h.date.day, False, "warm-introduction", h.line, p.id)
+        for r in p.referrals:
+            for key in ("acknowledged", "loop_closed", "thanked", "referrer_told"):
+                m = getattr(r, key)
+                if m is not None:
+                    add(p.id, m.day, False, key, r.line, p.id)
+            if r.receiver_told is not None and r.bounced_to:
+                add(r.bounced_to, r.receiver_told.day, False, "receiver_told", r.line, p.id)
+        for c in p.shared_clients:
+            for u in c.updates:
+                add(p.id, u, False, "care update", c.line, p.id)
+    return {pid: PartnerTouches(ts) for pid, ts in raw.items()}
+
+
+def on_rotation(p, today) -> bool:
+    return p.status == "active" and p.met is not None and p.anchor <= today
+
+
+def week_of(n: int, length: int, repeat_from: int) -> int:
+    if n <= length:
+        return n
+    return repeat_from + (n - repeat_from) % (length - repeat_from + 1)
+
+
+class Engagement:
+    """Engaged on day d: a referral received in (d-R, d] or a reply in (d-Y, d]."""
+
+    def __init__(self, partner, today, referral_days, reply_days):
+        self.referrals = sorted(r.received.day for r in partner.referrals if r.received.day <= today)
+        self.replies = sorted(h.replied.day for h in partner.history
+                              if h.replied is not None and h.replied.day <= today)
+        self.rdays, self.ydays = referral_days, reply_days
+
+    @staticmethod
+    def _hit(days, d, span):
+        i = bisect_right(days, d)
+        return i > 0 and days[i - 1] > d - timedelta(days=span)
+
+    def on(self, d: date) -> bool:
+        return self._hit(self.referrals, d, self.rdays) or self._hit(self.replies, d, self.ydays)
+
+
+def has_shared_client(partner, d: date, today: date) -> bool:
+    for c in partner.shared_clients:
+        if c.start > today or c.start > d:
+            continue
+        ended = c.ended if c.ended is not None and c.ended <= today else None
+        if ended is None or d < ended:
+            return True
+    return False
+
+
+def resolve_play(planned, partner, d, plays, today):
+    play, seen = planned, set()
+    while play in plays and play not in seen:
+        seen.add(play)
+        req = plays[play].requires
+        lacks = (req.get("tier") == "high" and partner.tier != "high") or \
+                (req.get("shared_clients") and not has_shared_client(partner, d, today))
+        if not lacks or not plays[play].otherwise:
+            return play
+        play = plays[play].otherwise
+    return play
+
+
+def steps(partner, touches: PartnerTouches, playbook, today: date, until: date | None = None):
+    """The partner's steps from its anchor through the one holding `until` (default today)."""
+    if partner.anchor is None:
+        return []
+    rot, cal, plays = playbook.rotation, playbook.calendar, playbook.plays
+    eng = Engagement(partner, today, rot["engaged_referral_days"], rot["engaged_reply_days"])
+    until = until or today
+    out, start, n = [], partner.anchor, 1
+    while start <= until:
+        engaged = eng.on(start)
+        length = rot["engaged_days"] if engaged else rot["standard_days"]
+        end = start + timedelta(days=length)
+        week = week_of(n, len(cal), rot["repeat_from"])
+        planned = cal[week - 1]
+        play = resolve_play(planned, partner, start, plays, today)
+        p = plays.get(play)
+        if n == 1 or (start <= today and touches.any_in(start, end, bool(p and p.is_filter))):
+            status = "done"
+        elif end <= today:
+            status = "missed"
+        elif start <= today:
+            status = "due"
+        else:
+            status = "upcoming"
+        out.append(Step(n, week, planned, play, start, end, engaged, status))
+        start, n = end, n + 1
+    return out
+
+
+def current_step(all_steps, today):
+    for s in reversed(all_steps):
+        if s.start <= today < s.end:
+            return s
+    return None
