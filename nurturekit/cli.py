@@ -58,13 +58,12 @@ def load(env: Env, *, quiet=False):
     return ws, diags
 
 
-def print_diags(diags):
+def print_diags(diags, after="Fix the lines above and run again."):
     for d in diags:
         click.echo(str(d), err=True)
     errors = sum(1 for d in diags if d.severity == "error")
     if errors:
-        click.echo(f"{errors} error{'s' if errors != 1 else ''}: nothing was changed. Fix the lines above and run again.",
-                   err=True)
+        click.echo(f"{errors} error{'s' if errors != 1 else ''}. {after}", err=True)
 
 
 def analysis_or_exit(env: Env, fmt="text"):
@@ -158,6 +157,16 @@ def _github(a, errors, strict):
                f"({what}), due {t.deadline}")
     for w in a.warnings:
         yield f"::{level} file={w.path},line={w.line},title={w.warning}::{_esc(w.message)}"
+
+
+@main.command()
+@click.pass_obj
+def validate(env):
+    """Only validate the files (no deadlines): for a pre-commit hook. Exits 2 on an error."""
+    ws, diags = load(env)
+    if ws is None:
+        sys.exit(EXIT_INVALID)
+    click.echo(f"{len(ws.partners)} partner files and the playbook are valid.")
 
 
 @main.command()

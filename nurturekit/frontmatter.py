@@ -30,5 +30,5 @@ def split(text: str, path: str):
     for i in range(1, len(lines)):
         if lines[i].rstrip() == "---":
             return "\n".join(lines[1:i]) + "\n", "\n".join(lines[i + 1:]), i + 2, []
-    return None, text, 1, [Diagnostic(path, len(lines), 1, "NK003",
-                                      "the front matter is not closed: add a line '---' after the last field")]
+    return None, text, 1, [Diagnostic(path, 1, 1, "NK003",
+                                      "the front matter opened here is never closed: add a line '---' after the last field")]

@@ -5,6 +5,7 @@ same shape: `label: expected ..., got '...'` at the value's own line and column.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, suggest
@@ -20,6 +21,7 @@ class Ctx:
     diags: list = field(default_factory=list)
     unknown_code: str = "NK101"
     type_code: str = "NK104"
+    suggested: set = field(default_factory=set)   # (id(node), key) already named in a "did you mean"
 
     def error(self, node_or_line, code, message, col=None):
         if isinstance(node_or_line, Y):
@@ -56,7 +58,11 @@ def moment(node: Y, ctx: Ctx, label: str, *, allow_time=True):
     m = parse_moment(raw, allow_time=allow_time) if isinstance(raw, str) else None
     if m is None:
         forms = MOMENT_FORMS if allow_time else DATE_FORMS
-        ctx.error(node, "NK103", f"{label}: expected {forms}, got {shown(node)}")
+        why = ""
+        if isinstance(raw, str) and re.match(r"^\d{4}-\d{2}-\d{2}", raw) and \
+                parse_moment("2000-01-01" + raw[10:]) is not None:
+            why = " (there is no such day)" if parse_moment(raw[:10]) is None else " (this field takes a date without a time)"
+        ctx.error(node, "NK103", f"{label}: expected {forms}, got {shown(node)}{why}")
         return INVALID
     return m
 
@@ -116,15 +122,18 @@ def mapping(node: Y, ctx: Ctx, label: str, keys=None):
     for key, (knode, vnode) in node.value.items():
         if key not in keys:
             where = f"{label}: " if label else ""
-            ctx.error(knode, ctx.unknown_code,
-                      f"{where}unknown key '{key}'{suggest(str(key), keys)}")
+            hint = suggest(str(key), keys)
+            ctx.error(knode, ctx.unknown_code, f"{where}unknown key '{key}'{hint}")
+            if hint:  # a misspelt required key is one problem, not two
+                ctx.suggested.add((id(node), hint.split("'")[1]))
             continue
         out[key] = (knode, vnode)
     return out
 
 
 def need(items, keys, node: Y, ctx: Ctx, label: str) -> bool:
-    missing = [k for k in keys if k not in items or items[k][1].value is None and items[k][1].kind == "scalar"]
+    missing = [k for k in keys if (k not in items or items[k][1].value is None and items[k][1].kind == "scalar")
+               and (id(node), k) not in ctx.suggested]
     for k in missing:
         where = f"{label}: " if label else ""
         ctx.error(node, "NK102", f"{where}'{k}' is required")

@@ -57,6 +57,9 @@ def npi_valid(npi: str) -> bool:
 
 
 def initials_of(name: str) -> str:
+    letters = re.sub(r"[^A-Za-z]", "", name)
+    if " " not in name.strip() and 0 < len(letters) <= 3:
+        return letters.upper()
     return "".join(w[0].upper() + "." for w in re.findall(r"[A-Za-z]+", name)[:3])
 
 
@@ -86,7 +89,7 @@ def parse_partner(pid: str, path: str, text: str, today: date, play_ids, partner
         ctx.error(line, "NK008", "the front matter must be 'key: value' lines (name:, kind:, ...)")
         return None, ctx.diags
     fields = S.mapping(node, ctx, "", TOP_KEYS)
-    S.need(fields, ("name", "kind"), Y("scalar", None, 2, 1), ctx, "")
+    S.need(fields, ("name", "kind"), node, ctx, "")
     out: dict = {}
     for key, (knode, v) in fields.items():
         if key in TEXT_FIELDS:

@@ -22,8 +22,8 @@ MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
 
 _NULL = {"", "~", "null", "Null", "NULL"}
-_TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"}
-_FALSE = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"}
+_TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"}
+_FALSE = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"}
 _BOOL_WORDS = {"true", "True", "TRUE", "false", "False", "FALSE"}
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")
@@ -108,8 +108,8 @@ def load(text: str, path: str, line_offset: int = 0):
         col = mark.column + 1 if mark else 1
         problem = exc.problem or exc.context or "the YAML does not parse"
         msg = f"YAML syntax error: {problem}"
-        if "found character '\\t'" in str(problem) or "\\t" in str(problem):
-            msg += "; use spaces, not tabs, to indent"
+        if mark is not None and "\t" in text.split("\n")[mark.line][: mark.column + 1]:
+            msg += "; indent with spaces, not tabs"
         return None, [Diagnostic(path, line, col, "NK004", msg)]
     except yaml.YAMLError as exc:
         return None, [Diagnostic(path, 1 + line_offset, 1, "NK004", f"YAML syntax error: {exc}")]
@@ -148,7 +148,8 @@ def _convert(node, path, off, diags, depth, seen):
     if isinstance(node, yaml.ScalarNode):
         quoted = node.style in ("'", '"', "|", ">")
         if node.tag not in _STD_TAGS and node.tag != "!":
-            diags.append(Diagnostic(path, line, col, "NK012", f"YAML tag '{node.tag}' is not allowed; write a plain value"))
+            shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+            diags.append(Diagnostic(path, line, col, "NK012", f"YAML tag '{shown}' is not allowed; write a plain value"))
         return Y("scalar", scalar_value(node.value, quoted), line, col, node.value, quoted)
     if isinstance(node, yaml.SequenceNode):
         return Y("seq", [_convert(n, path, off, diags, depth + 1, seen) for n in node.value], line, col)
