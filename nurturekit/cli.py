@@ -213,6 +213,38 @@ def metrics(env, fmt, month, quarter):
 
 
 @main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the site. Default: site/ in the workspace.")
+@click.option("--redact", is_flag=True, help="Replace client initials with numbers, for sharing beyond the clinical team.")
+@click.pass_obj
+def build(env, out, redact):
+    """Validate, compute and render the static site (default: site/).
+
+    Only files whose content changed are rewritten, and files a previous build wrote that
+    no longer belong are removed. An invalid workspace writes nothing and exits 2.
+    """
+    import time
+    from .build import build as do_build
+    from .writer import UnsafeOutput, check_output
+    out = out if out is not None else env.root / "site"
+    started = time.perf_counter()
+    try:
+        check_output(out)
+        result = do_build(env.root, out, env.now, redact=redact)
+    except UnsafeOutput as exc:
+        click.echo(f"{out}: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    print_diags(result.diagnostics, after="Nothing was written; fix the lines above and build again.")
+    if result.written is None:
+        sys.exit(EXIT_INVALID)
+    w = result.written
+    secs = time.perf_counter() - started
+    click.echo(f"Built {len(result.pages)} files into {out} in {secs:.2f} s: {len(w.written)} written, "
+               f"{w.unchanged} unchanged, {len(w.removed)} removed.")
+    click.echo(f"Open {out / 'index.html'}")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.pass_obj
 def init(env, directory):

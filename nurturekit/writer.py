@@ -1,0 +1,96 @@
+"""I/O: write the site atomically, only files whose bytes changed, and remove the files a
+previous build wrote that no longer belong. Files nurturekit did not write are never touched."""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST = ".nurturekit-site"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: tuple
+    removed: tuple
+    unchanged: int
+
+
+class UnsafeOutput(Exception):
+    """The output folder holds files nurturekit did not write: refuse to manage it."""
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, keep the mode, then rename over."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        except FileNotFoundError:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def previous_files(out: Path) -> set | None:
+    manifest = out / MANIFEST
+    if not out.exists():
+        return set()
+    if not manifest.is_file():
+        if any(out.iterdir()):
+            return None
+        return set()
+    return {line for line in manifest.read_text("utf-8").splitlines() if line and not line.startswith("#")}
+
+
+def check_output(out: Path):
+    if previous_files(Path(out)) is None:
+        raise UnsafeOutput(f"{out} is not empty and was not made by nurturekit (no {MANIFEST} file); "
+                           f"choose an empty folder with --out, or remove it first")
+
+
+def write_site(pages: dict, out: Path) -> WriteResult:
+    out = Path(out)
+    before = previous_files(out)
+    if before is None:
+        raise UnsafeOutput(f"{out} is not empty and was not made by nurturekit")
+    written, unchanged = [], 0
+    for rel in sorted(pages):
+        data = pages[rel]
+        path = out / rel
+        try:
+            if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+                unchanged += 1
+                continue
+        except OSError:
+            pass
+        atomic_write(path, data)
+        written.append(rel)
+    removed = []
+    for rel in sorted(before - set(pages)):
+        path = out / rel
+        if path.is_file() and out.resolve() in path.resolve().parents:
+            path.unlink()
+            removed.append(rel)
+            _prune(path.parent, out)
+    manifest = "# files written by nurturekit build; the rest of this folder is left alone\n" + \
+        "".join(f"{rel}\n" for rel in sorted(pages))
+    mpath = out / MANIFEST
+    if not mpath.is_file() or mpath.read_text("utf-8") != manifest:
+        atomic_write(mpath, manifest.encode("utf-8"))
+    return WriteResult(tuple(written), tuple(removed), unchanged)
+
+
+def _prune(folder: Path, out: Path):
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
