@@ -1,6 +1,7 @@
 """The static site: page contexts computed in Python, rendered to {path: bytes}. Never writes."""
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from datetime import timedelta
 
@@ -34,22 +35,31 @@ GOLDEN_RULES = [
 
 
 class Redactor:
-    """Client initials as written, or 'Client 1', 'Client 2' ... in order of first appearance."""
+    """Client initials as written, or 'Client 1', 'Client 2' ... in order of first appearance.
+
+    With redaction on, every rendered file also gets a final pass that replaces those initials
+    wherever they appear, free-text notes included.
+    """
 
     def __init__(self, enabled: bool, workspace):
+        self.enabled = enabled
         self.map = {}
         if enabled:
             for p in workspace.partners:
                 for c in [r.client for r in p.referrals] + [s.client for s in p.shared_clients]:
-                    key = (p.id, c)
-                    if key not in self.map:
-                        self.map[key] = f"Client {len(self.map) + 1}"
-        self.enabled = enabled
+                    self.map.setdefault(c, f"Client {len(self.map) + 1}")
+        keys = sorted(self.map, key=len, reverse=True)
+        self.pattern = re.compile("|".join(rf"(?<![A-Za-z0-9]){re.escape(k)}(?![A-Za-z0-9])" for k in keys)) \
+            if keys else None
 
     def __call__(self, client, partner=None):
-        if not self.enabled:
-            return client
-        return self.map.get((partner, client), "Client")
+        return self.map.get(client, "Client") if self.enabled else client
+
+    def scrub(self, data: bytes) -> bytes:
+        if not self.enabled or self.pattern is None:
+            return data
+        text = data.decode("utf-8")
+        return self.pattern.sub(lambda m: self.map[m.group(0)], text).encode("utf-8")
 
 
 def when(m):
@@ -118,6 +128,8 @@ class Site:
         review_pages(self)
         self.asset("style.css")
         self.asset("app.js")
+        if self.redactor.enabled:
+            self.pages = OrderedDict((k, self.redactor.scrub(v)) for k, v in self.pages.items())
         return self.pages
 
     def _index_drafts(self):
