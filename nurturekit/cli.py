@@ -194,11 +194,15 @@ def metrics(env, fmt, month, quarter):
     """The success metrics against the playbook's targets (and the reviews)."""
     from .analysis import metrics_json
     from .textout import metrics_lines
+    if month and quarter:
+        raise click.UsageError("give either --month or --quarter, not both")
     a, _ = analysis_or_exit(env, "json" if fmt == "json" else "text")
     if month or quarter:
         from .reviews import review_cli
-        code = review_cli(a, month, quarter, fmt)
-        sys.exit(code)
+        problem = review_cli(a, month, quarter, fmt, echo=lambda text, end="\n": click.echo(text, nl=end == "\n"))
+        if problem:
+            raise click.UsageError(problem)
+        return
     if fmt == "json":
         click.echo(json.dumps(metrics_json(a), indent=1))
     elif fmt == "csv":

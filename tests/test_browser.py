@@ -170,7 +170,8 @@ def test_axe_finds_no_serious_violations(browser, site):
     problems = []
     for rel in ("index.html", "partners/index.html", "partners/dr-priya-shah.html", "partners/sunrise-daycare.html",
                 "calendar.html", "drafts/index.html", "drafts/referral-filter-batch.html", "pipeline.html",
-                "metrics.html", "playbook.html", "card.html", "reviews/index.html"):
+                "metrics.html", "playbook.html", "card.html", "reviews/index.html", "reviews/2026-11.html",
+                "reviews/2026-Q4.html", "plan.html"):
         if not (site / rel).exists():
             continue
         page = open_page(browser, site / rel)
@@ -193,3 +194,15 @@ def test_html_is_valid(site):
     r = subprocess.run([java, "-jar", str(jar), "--errors-only", "--format", "gnu", *pages],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr + r.stdout
+
+
+def test_charts_render_on_screen_and_in_print(browser, site, tmp_path):
+    page = open_page(browser, site / "metrics.html")
+    boxes = [page.locator("svg.chart").nth(i).bounding_box() for i in range(4)]
+    assert all(b and b["width"] > 300 and b["height"] > 100 for b in boxes), boxes
+    assert page.locator("svg.chart rect").count() > 20
+    page.emulate_media(media="print")
+    assert all(page.locator("svg.chart").nth(i).is_visible() for i in range(4))
+    pdf = page.pdf(format="Letter")
+    (tmp_path / "metrics.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF")
