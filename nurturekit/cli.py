@@ -296,6 +296,9 @@ def playbook(env, defaults):
         click.echo(f"  week {i:>2}: {pb.plays[pid].name}")
 
 
+from . import commands  # noqa: E402,F401  (registers new, log, refer, draft, import, audit, serve)
+
+
 def run(argv=None):
     """Entry point: maps click's exits to the contract's codes and never shows a traceback."""
     try:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -57,27 +56,46 @@ def load_playbook(root: Path):
     return load_playbook_text(text, "playbook.yaml")
 
 
-def load_workspace(root: Path, today: date, cache=None):
-    """Returns (Workspace | None, diagnostics). None when any error was found."""
+def load_workspace(root: Path, today: date, cache=None, overrides=None):
+    """Returns (Workspace | None, diagnostics). None when any error was found.
+
+    overrides: {relative path: text} read instead of the file on disk (an edit being checked)."""
     root = Path(root)
+    overrides = overrides or {}
     playbook, diags = load_playbook(root)
     plays = (playbook or default_playbook()).plays
     files, found = partner_files(root)
     diags += found
+    known = {rel for _, rel, _ in files}
+    for rel in sorted(set(overrides) - known):
+        files.append((Path(rel).stem, rel, root / rel))
+    files.sort()
     ids = {pid for pid, _, _ in files}
+    # a file's validation depends on its text, today, the partner ids and the play ids
+    bucket = None
+    if cache is not None:
+        context = (today, tuple(sorted(ids)), tuple(sorted(plays)))
+        if cache.get("context") != context:
+            cache.clear()
+            cache["context"] = context
+            cache["files"] = {}
+        bucket = cache["files"]
     partners = []
     for pid, rel, path in files:
-        text, found = read_text(path, rel)
+        if rel in overrides:
+            text, found = decode(overrides[rel].encode("utf-8"), rel)
+        else:
+            text, found = read_text(path, rel)
         if text is None:
             diags += found
             continue
-        key = (text, today) if cache is not None else None
-        if key is not None and key in cache:
-            partner, found = cache[key]
+        key = (rel, text)
+        if bucket is not None and key in bucket:
+            partner, found = bucket[key]
         else:
             partner, found = parse_partner(pid, rel, text, today, plays, ids)
-            if key is not None:
-                cache[key] = (partner, found)
+            if bucket is not None:
+                bucket[key] = (partner, found)
         diags += found
         if partner is not None:
             partners.append(partner)
