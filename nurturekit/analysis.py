@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from . import loops as L
 from . import metrics as M
 from .rotation import collect_touches, current_step, on_rotation, steps
+
+
+PROJECTION_DAYS = 63   # the calendar's next 8 weeks from Monday, and the partner timelines
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,7 @@ class Analysis:
     now: datetime
     touches: dict          # partner id -> PartnerTouches
     steps: dict            # partner id -> [Step] through today
+    projected: dict        # partner id -> [Step] through today + PROJECTION_DAYS
     loops: list            # every loop with its state
     tasks: list            # every task with its state
     warnings: list
@@ -56,9 +60,13 @@ def analyze(workspace, now: datetime, template_warnings=None) -> Analysis:
     today = now.date()
     pb = workspace.playbook
     touches = collect_touches(workspace.partners, pb.plays, today)
-    stp = {p.id: steps(p, touches[p.id], pb, today) for p in workspace.partners if p.met is not None}
+    horizon = today + timedelta(days=PROJECTION_DAYS)
+    projected = {p.id: steps(p, touches[p.id], pb, today, until=horizon) for p in workspace.partners
+                 if p.met is not None}
+    # steps through today are a prefix of the projection: later steps never change earlier ones
+    stp = {pid: [s for s in ss if s.start <= today] for pid, ss in projected.items()}
     return Analysis(
-        workspace=workspace, now=now, touches=touches, steps=stp,
+        workspace=workspace, now=now, touches=touches, steps=stp, projected=projected,
         loops=L.all_loops(workspace, now), tasks=L.all_tasks(workspace, now),
         warnings=L.warnings_for(workspace, now, touches, stp, template_warnings),
         metrics=M.compute(workspace, now, touches, stp))

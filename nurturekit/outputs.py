@@ -1,10 +1,7 @@
 """Pure encoders for what leaves the site: mailto links, .eml drafts, the .ics calendar, safe Markdown."""
 from __future__ import annotations
 
-import email.policy
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -25,30 +22,45 @@ def mailto(to, subject, body, bcc=()) -> str | None:
     return uri if len(uri) <= MAILTO_LIMIT else None
 
 
+def _header(value: str, name: str = "To") -> str:
+    """A header value: as is when ASCII, else RFC 2047 encoded words folded to 76 columns."""
+    if value.isascii():
+        return value
+    from email.header import Header
+    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+
+
 def _addr(name, mail):
-    try:
-        user, _, domain = (mail or "").partition("@")
-        return str(Address(display_name=name or "", username=user, domain=domain)) if user and domain else None
-    except (ValueError, IndexError):
+    mail = (mail or "").strip()
+    user, _, domain = mail.partition("@")
+    if not user or not domain or any(c in mail for c in ' <>(),;:"\\\r\n'):
         return None
+    name = (name or "").replace("\\", "").replace('"', "").replace("\r", " ").replace("\n", " ").strip()
+    if not name:
+        return mail
+    shown = _header(name) if not name.isascii() else (f'"{name}"' if any(c in name for c in '()<>[]:;@,."') else name)
+    return f"{shown} <{mail}>"
 
 
 def eml(sender, to, subject, body, bcc=()) -> bytes:
     """A draft message that mail clients open for editing (Outlook honours X-Unsent)."""
-    msg = EmailMessage(policy=email.policy.SMTP)
+    import quopri
+    headers = []
     frm = _addr(*sender)
     if frm:
-        msg["From"] = frm
+        headers.append(f"From: {frm}")
     tos = [a for a in (_addr(n, e) for n, e in to) if a]
     if tos:
-        msg["To"] = ", ".join(tos)
+        headers.append("To: " + ",\r\n ".join(tos))
     bccs = [a for a in (_addr(n, e) for n, e in bcc) if a]
     if bccs:
-        msg["Bcc"] = ", ".join(bccs)
-    msg["Subject"] = subject
-    msg["X-Unsent"] = "1"
-    msg.set_content(body)
-    return msg.as_bytes()
+        headers.append("Bcc: " + ",\r\n ".join(bccs))
+    headers += [f"Subject: {_header(subject.replace(chr(13), ' ').replace(chr(10), ' '), 'Subject')}", "X-Unsent: 1",
+                "MIME-Version: 1.0", 'Content-Type: text/plain; charset="utf-8"',
+                "Content-Transfer-Encoding: quoted-printable"]
+    text = body.replace("\r\n", "\n").replace("\n", "\r\n")
+    encoded = quopri.encodestring(text.encode("utf-8")).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return ("\r\n".join(headers) + "\r\n\r\n").encode("ascii") + encoded
 
 
 def _ics_text(value: str) -> str:
@@ -58,6 +70,8 @@ def _ics_text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    if len(line) <= 75 and (line.isascii() or len(line.encode("utf-8")) <= 75):
+        return line
     out, current = [], b""
     for ch in line:
         enc = ch.encode("utf-8")

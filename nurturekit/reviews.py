@@ -186,10 +186,11 @@ def monthly(a, y, m):
     engaged = sorted((pid for pid, v in per.items() if v["referrals"] or v["replies"]),
                      key=lambda pid: (-per[pid]["referrals"], -per[pid]["replies"], -per[pid]["touches"], pid))[:5]
     attention = []
+    missed_by = Counter(q.id for q, s in steps if s.status == "missed")
     for p in a.workspace.partners:
         if not (p.status == "active" and p.met and p.anchor < end_c):
             continue
-        missed = sum(1 for q, s in steps if q.id == p.id and s.status == "missed")
+        missed = missed_by[p.id]
         reasons = []
         if per[p.id]["touches"] == 0:
             reasons.append("no touch this month")

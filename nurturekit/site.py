@@ -10,7 +10,7 @@ from markupsafe import Markup
 from . import outputs
 from .drafts import DraftMaker
 from .metrics import DEFINITIONS, LABELS
-from .rotation import on_rotation, steps
+from .rotation import on_rotation
 from .textout import LOOP_TODO, fmt_target, fmt_value, late_by
 
 LOOP_LABEL = {"acknowledge": "Acknowledge the referrer", "contact-family": "Contact the family",
@@ -97,7 +97,7 @@ class Site:
         return f"{root}partners/{pid}.html"
 
     def health(self, p):
-        kinds = {w.warning for w in self.a.warnings if w.partner == p.id}
+        kinds = {w.warning for w in self.warnings_by_partner.get(p.id, ())}
         if p.status != "active":
             return {"key": p.status, "label": p.status}
         if p.met is None:
@@ -116,6 +116,13 @@ class Site:
     # -- the recipe -----------------------------------------------------------------------------
     def build(self):
         self._current = {p.id: s for p, s in self.a.current_steps()}
+        self.loops_by_partner, self.tasks_by_partner, self.warnings_by_partner = {}, {}, {}
+        for x in self.a.loops:
+            self.loops_by_partner.setdefault(x.partner, []).append(x)
+        for t in self.a.tasks:
+            self.tasks_by_partner.setdefault(t.partner, []).append(t)
+        for w in self.a.warnings:
+            self.warnings_by_partner.setdefault(w.partner, []).append(w)
         self.drafts = DraftMaker(self.a, self.t, self.diags, client=self.redactor).all()
         self.draft_by_key = self._index_drafts()
         self.index_page()
@@ -139,6 +146,12 @@ class Site:
             out[d.slug] = d
         return out
 
+    def _loop_slug(self, x):
+        from .drafts import slugify
+        pid = x.partner
+        client = self.client(x.client, pid)
+        return f"{pid}-{x.loop}-{slugify(client)}-{x.received.day.isoformat()}"
+
     def asset(self, name):
         text = self.t.source(name)
         self.pages[name] = text.encode("utf-8")
@@ -147,10 +160,7 @@ class Site:
     def loop_row(self, x, root=""):
         p = self.ws.by_id[x.partner]
         client = self.client(x.client, p.id)
-        slug = f"{p.id}-{x.loop}-"
-        draft = next((d for d in self.drafts if d.slug.startswith(slug) and d.kind == "loop"
-                      and d.slug.endswith(x.received.day.isoformat())
-                      and client.lower().replace(".", "") in d.slug.replace("-", "")), None)
+        draft = self.draft_by_key.get(self._loop_slug(x))
         return {"partner": p.name, "href": root + self.partner_href(p.id), "client": client,
                 "loop": LOOP_LABEL[x.loop], "todo": LOOP_TODO[x.loop], "received": when(x.received),
                 "deadline": when(x.deadline), "state": x.state, "state_label": STATE_LABEL[x.state],
@@ -166,10 +176,12 @@ class Site:
             what = f"Referral {t.number} ({self.client(t.client, p.id)}): {self.pb.thank_you.get(t.number, '')}"
         else:
             what = f"Update on {self.client(t.client, p.id)}"
-        slug = {"care-update": None, "thank-you": f"{p.id}-thank-you-{t.number}"}.get(t.task)
+        from .drafts import slugify
+        slug = None  # the draft's slug, the way drafts.py names it
         if t.task == "care-update":
-            slug = next((d.slug for d in self.drafts if d.slug.startswith(f"{p.id}-care-update-")
-                         and d.partner == p.id and self.client(t.client, p.id) in d.title), None)
+            slug = f"{p.id}-care-update-{slugify(t.client)}"
+        elif t.task == "thank-you":
+            slug = f"{p.id}-thank-you-{t.number}"
         days = (self.today - t.deadline).days
         return {"partner": p.name, "href": root + self.partner_href(p.id), "task": TASK_LABEL[t.task],
                 "what": what, "deadline": t.deadline.isoformat(), "state": t.state,
@@ -275,19 +287,19 @@ class Site:
                     gifts=[{"date": g.date.isoformat(), "what": g.what, "value": g.value} for g in p.gifts],
                     gift_total=sum(g.value for g in p.gifts if g.date.year == self.today.year),
                     notes=Markup(outputs.markdown(p.notes)),
-                    warnings=[w for w in self.a.warnings if w.partner == p.id],
+                    warnings=self.warnings_by_partner.get(p.id, []),
                     touches=len(self.a.touches[p.id].all), last=self._last(p))
 
     def _next_state(self, p, s):
-        t = next((t for t in self.a.tasks if t.partner == p.id and t.task == "next-step" and t.line == s.line), None)
+        t = next((t for t in self.tasks_by_partner.get(p.id, ()) if t.task == "next-step" and t.line == s.line), None)
         return t.state if t else ("done" if s.done else "open")
 
     def _timeline(self, p, root):
         if p.met is None:
             return []
         upto = self.today + timedelta(days=42)
-        all_steps = steps(p, self.a.touches[p.id], self.pb, self.today, until=upto) if on_rotation(p, self.today) \
-            or (p.anchor and p.anchor > self.today) else self.a.steps.get(p.id, [])
+        all_steps = [s for s in self.a.projected.get(p.id, []) if s.start <= upto] \
+            if on_rotation(p, self.today) or (p.anchor and p.anchor > self.today) else self.a.steps.get(p.id, [])
         past = [s for s in all_steps if s.start <= self.today]
         future = [s for s in all_steps if s.start > self.today][:4]
         shown = past[-12:] + future
@@ -301,7 +313,7 @@ class Site:
 
     def _referrals(self, p, root):
         out = []
-        loops = [x for x in self.a.loops if x.partner == p.id]
+        loops = self.loops_by_partner.get(p.id, [])
         for r in sorted(p.referrals, key=lambda r: (r.received.dt, r.index)):
             mine = [self.loop_row(x, root) for x in loops if x.referral_index == r.index]
             out.append({"client": self.client(r.client, p.id), "received": when(r.received),
@@ -314,7 +326,7 @@ class Site:
     def _shared(self, p, root):
         out = []
         for c in p.shared_clients:
-            task = next((t for t in self.a.tasks if t.partner == p.id and t.task == "care-update"
+            task = next((t for t in self.tasks_by_partner.get(p.id, ()) if t.task == "care-update"
                          and t.line == c.line), None)
             out.append({"client": self.client(c.client, p.id), "goals": c.goals, "start": c.start.isoformat(),
                         "progress": c.progress, "next": c.next, "ended": c.ended.isoformat() if c.ended else None,
@@ -332,7 +344,7 @@ class Site:
         for p in self.ws.partners:
             if not (p.status == "active" and p.met is not None):
                 continue
-            all_steps = steps(p, self.a.touches[p.id], self.pb, self.today, until=horizon)
+            all_steps = [s for s in self.a.projected.get(p.id, []) if s.start <= horizon]
             cells = []
             for w in weeks:
                 cell = [{"play": self.pb.plays[s.play].name, "status": s.status, "label": STATE_LABEL[s.status],

@@ -393,9 +393,13 @@ _LISTS = {"history": _history, "referrals": _referrals, "shared_clients": _share
           "next_steps": _next_steps, "gifts": _gifts}
 
 
+_PHI_ANY = re.compile("|".join(f"(?:{p.pattern})" for p, _ in PHI_PATTERNS if not p.flags & re.I or True),
+                      re.I)
+
+
 def _scan_phi(text, first_line, ctx, label, col=None):
-    if not text:
-        return
+    if not text or not _PHI_ANY.search(text):
+        return   # one pass over the whole text; the per-line scan only runs when something matched
     for offset, line in enumerate(text.split("\n")):
         for pattern, what in PHI_PATTERNS:
             m = pattern.search(line)

@@ -41,6 +41,14 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _write_new(path: Path, data: bytes) -> None:
+    try:
+        with open(path, "xb") as fh:
+            fh.write(data)
+    except FileExistsError:   # appeared meanwhile: fall back to the safe path
+        atomic_write(path, data)
+
+
 def previous_files(out: Path) -> set | None:
     manifest = out / MANIFEST
     if not out.exists():
@@ -64,16 +72,26 @@ def write_site(pages: dict, out: Path) -> WriteResult:
     if before is None:
         raise UnsafeOutput(f"{out} is not empty and was not made by nurturekit")
     written, unchanged = [], 0
+    made = set()
     for rel in sorted(pages):
         data = pages[rel]
         path = out / rel
         try:
-            if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
                 unchanged += 1
                 continue
+            exists = True
+        except FileNotFoundError:
+            exists = False
         except OSError:
-            pass
-        atomic_write(path, data)
+            exists = True
+        if exists:
+            atomic_write(path, data)        # never leave a half-written version of a page
+        else:
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            _write_new(path, data)          # nothing to protect; a crash leaves a file the next build redoes
         written.append(rel)
     removed = []
     for rel in sorted(before - set(pages)):

@@ -13,10 +13,39 @@ import yaml
 
 from .diagnostics import Diagnostic
 
-try:  # the C loader is ten times faster; results are the same
+try:  # the C parser is ten times faster; results are the same
+    from yaml.cyaml import CParser as _Parser
+
     _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+except (ImportError, AttributeError):  # pragma: no cover - depends on how PyYAML was built
+    _Parser = None
     _Loader = yaml.SafeLoader
+
+_STR = "tag:yaml.org,2002:str"
+
+
+class _Composer(_Parser or object):
+    """PyYAML's C composer without its Python tag resolver: nurturekit reads scalars itself,
+    so resolving every one (a regex per scalar) is wasted. Explicit tags still come through."""
+
+    def resolve(self, kind, value, implicit):
+        return _STR
+
+    def descend_resolver(self, *args):
+        pass
+
+    def ascend_resolver(self, *args):
+        pass
+
+
+def _compose(text):
+    if _Parser is None:  # pragma: no cover
+        return yaml.compose(text, Loader=_Loader)
+    loader = _Composer(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
@@ -65,9 +94,12 @@ class Y:
         return f"Y({self.kind}, {self.plain()!r}, {self.line}:{self.col})"
 
 
+_MAYBE = re.compile(r"^[-+.0-9~nNtTfFyYoO]|^$")
+
+
 def scalar_value(raw: str, quoted: bool):
-    if quoted:
-        return raw
+    if quoted or not _MAYBE.match(raw):
+        return raw  # cannot be null, a boolean or a number
     if raw in _NULL:
         return None
     if raw in _TRUE or raw in _FALSE:
@@ -101,7 +133,7 @@ def load(text: str, path: str, line_offset: int = 0):
         if found:
             return None, [found]
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
@@ -136,27 +168,36 @@ def _find_anchor(text, path, line_offset):
     return None
 
 
+_ScalarNode, _SequenceNode = yaml.ScalarNode, yaml.SequenceNode
+_QUOTED = {"'", '"', "|", ">"}
+
+
 def _convert(node, path, off, diags, depth, seen):
-    line, col = node.start_mark.line + 1 + off, node.start_mark.column + 1
+    mark = node.start_mark
+    line, col = mark.line + 1 + off, mark.column + 1
     if depth > MAX_DEPTH:
         diags.append(Diagnostic(path, line, col, "NK007", f"the YAML is nested more than {MAX_DEPTH} levels deep"))
         return Y("scalar", None, line, col, "")
+    cls = node.__class__
+    if cls is _ScalarNode:
+        quoted = node.style in _QUOTED
+        tag = node.tag
+        if tag != _STR and tag not in _STD_TAGS and tag != "!":
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            diags.append(Diagnostic(path, line, col, "NK012", f"YAML tag '{shown}' is not allowed; write a plain value"))
+        raw = node.value
+        return Y("scalar", raw if quoted else scalar_value(raw, False), line, col, raw, quoted)
     if id(node) in seen:  # pragma: no cover - aliases are refused before
         diags.append(Diagnostic(path, line, col, "NK006", "YAML aliases are not allowed"))
         return Y("scalar", None, line, col, "")
     seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
-        quoted = node.style in ("'", '"', "|", ">")
-        if node.tag not in _STD_TAGS and node.tag != "!":
-            shown = node.tag.replace("tag:yaml.org,2002:", "!!")
-            diags.append(Diagnostic(path, line, col, "NK012", f"YAML tag '{shown}' is not allowed; write a plain value"))
-        return Y("scalar", scalar_value(node.value, quoted), line, col, node.value, quoted)
-    if isinstance(node, yaml.SequenceNode):
+    if cls is _SequenceNode:
         return Y("seq", [_convert(n, path, off, diags, depth + 1, seen) for n in node.value], line, col)
     items: dict = {}
     for knode, vnode in node.value:
-        kline, kcol = knode.start_mark.line + 1 + off, knode.start_mark.column + 1
-        if not isinstance(knode, yaml.ScalarNode):
+        kmark = knode.start_mark
+        kline, kcol = kmark.line + 1 + off, kmark.column + 1
+        if knode.__class__ is not _ScalarNode:
             diags.append(Diagnostic(path, kline, kcol, "NK009", "a key must be plain text, not a list or mapping"))
             continue
         if knode.value == "<<" and not knode.style:

@@ -145,6 +145,21 @@ def test_eml_drafts_open_as_drafts(demo):
     assert unquote(query["subject"]) == msg["Subject"]
 
 
+def test_eml_round_trips_accents_long_subjects_and_trailing_spaces():
+    from nurturekit.outputs import eml
+    subject = "Merci — a long subject about a référence for the family, long enough to need folding twice over"
+    body = "Hi Dr. Núñez,\nthis line ends in a space \n" + "é" * 90
+    raw = eml(("Zoë Ångström Therapy", "zoe@b.example"), [("Dr. José Núñez", "j@x.example"), ("Lee, Kim", "k@x.example")],
+              subject, body)
+    assert not re.search(rb"[^\r]\n", raw), "every line ends in CRLF"
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["From"] == "Zoë Ångström Therapy <zoe@b.example>"
+    assert [a.display_name for a in msg["To"].addresses] == ["Dr. José Núñez", "Lee, Kim"]
+    assert msg["Subject"] == subject and not msg.defects
+    assert msg.get_content().replace("\r\n", "\n") == body
+
+
 def test_batch_filter_email_puts_everyone_in_bcc(demo):
     build(demo)
     msg = email.message_from_bytes((demo / "site" / "drafts" / "referral-filter-batch.eml").read_bytes(),
