@@ -17,9 +17,27 @@ EXIT_OK, EXIT_FOUND, EXIT_INVALID = 0, 1, 2
 
 
 class Env:
-    def __init__(self, root: Path, now: datetime):
+    def __init__(self, root: Path, now: datetime, cache: bool = True):
         self.root = root
         self.now = now
+        self.cache = cache
+        self._store = None
+
+    @property
+    def store(self):
+        """The workspace's .nurturekit-cache/ (a no-op store with --no-cache)."""
+        if self._store is None:
+            from .cache import Store
+            self._store = Store(self.root, enabled=self.cache)
+        return self._store
+
+    def load_workspace(self):
+        """Load and validate with the parse cache; the cache is saved only after a valid load."""
+        from .loader import load_workspace
+        ws, diags = load_workspace(self.root, self.now.date(), cache=self.store.parse_cache())
+        if ws is not None:
+            self.store.save_parse()
+        return ws, diags
 
 
 def _now(value: str | None) -> datetime:
@@ -39,20 +57,21 @@ def _now(value: str | None) -> datetime:
               help="The workspace folder (holds playbook.yaml and partners/). Default: the current folder.")
 @click.option("--now", "now", metavar="DATE[ HH:MM]",
               help="Pretend it is this date or moment (also NURTUREKIT_NOW). Default: the clock.")
+@click.option("--no-cache", is_flag=True,
+              help="Neither read nor write the workspace's .nurturekit-cache/ folder (it only makes runs faster).")
 @click.pass_context
-def main(ctx, root, now):
+def main(ctx, root, now, no_cache):
     """nurturekit: keep referral relationships warm from plain files in git.
 
     Partners live in partners/<id>.md, the practice and its plays in playbook.yaml.
     Exit codes: 0 fine, 1 check found overdue loops, 2 invalid workspace or usage.
     """
-    ctx.obj = Env(root, _now(now))
+    ctx.obj = Env(root, _now(now), cache=not no_cache)
 
 
 def load(env: Env, *, quiet=False):
     """Load and validate; print diagnostics to stderr. Returns (workspace | None, diags)."""
-    from .loader import load_workspace
-    ws, diags = load_workspace(env.root, env.now.date())
+    ws, diags = env.load_workspace()
     if not quiet:
         print_diags(diags)
     return ws, diags
@@ -96,7 +115,7 @@ def check(env, strict, fmt):
     from .analysis import analyze, check_json
     from .loops import Warning
     from .templates import salesy_templates
-    ws, diags = load_from(env)
+    ws, diags = env.load_workspace()
     errors = [d for d in diags if d.severity == "error"]
     a = None
     if ws is not None:
@@ -113,18 +132,13 @@ def check(env, strict, fmt):
         print_diags(diags if a is None else [])
         if a is not None:
             color = sys.stdout.isatty()
-            for line in __import__("nurturekit.textout", fromlist=["x"]).check_lines(
-                    a, style=(click.style if color else (lambda s, **k: s))):
+            from .textout import check_lines
+            for line in check_lines(a, style=(click.style if color else (lambda s, **k: s))):
                 click.echo(line)
     if a is None:
         sys.exit(EXIT_INVALID)
     failing = bool(a.overdue_loops) or (strict and (a.overdue_tasks or a.warnings))
     sys.exit(EXIT_FOUND if failing else EXIT_OK)
-
-
-def load_from(env):
-    from .loader import load_workspace
-    return load_workspace(env.root, env.now.date())
 
 
 def _pid(path):
@@ -232,15 +246,28 @@ def build(env, out, redact):
     from .writer import UnsafeOutput, check_output
     out = out if out is not None else env.root / "site"
     started = time.perf_counter()
+    store = env.store
+    key = store.build_key(env.root, out, env.now, ("redact", redact))
+    same = store.last_build(key, out)
+    if same is not None:   # every input and every output as the last build left them
+        count, diags = same
+        print_diags(diags)
+        secs = time.perf_counter() - started
+        click.echo(f"Built {count} files into {out} in {secs:.2f} s: 0 written, {count} unchanged, 0 removed "
+                   f"(nothing changed since the last build).")
+        click.echo(f"Open {out / 'index.html'}")
+        return
     try:
         check_output(out)
-        result = do_build(env.root, out, env.now, redact=redact)
+        result = do_build(env.root, out, env.now, redact=redact, cache=store.parse_cache())
     except UnsafeOutput as exc:
         click.echo(f"{out}: {exc}", err=True)
         sys.exit(EXIT_INVALID)
     print_diags(result.diagnostics, after="Nothing was written; fix the lines above and build again.")
     if result.written is None:
         sys.exit(EXIT_INVALID)
+    store.save_parse()
+    store.record_build(key, out, result.pages, result.diagnostics)
     w = result.written
     secs = time.perf_counter() - started
     click.echo(f"Built {len(result.pages)} files into {out} in {secs:.2f} s: {len(w.written)} written, "

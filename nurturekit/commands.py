@@ -69,8 +69,7 @@ def log(env, partner_id, play, date, note, replied, with_, due_play):
     from .daily import log_touch
     if due_play:
         from .analysis import analyze
-        from .loader import load_workspace
-        ws, diags = load_workspace(env.root, env.now.date())
+        ws, diags = env.load_workspace()
         if ws is None:
             print_diags(diags)
             sys.exit(EXIT_INVALID)
@@ -145,9 +144,8 @@ def refer(env, partner_id, client, received, bounce_to, declined, no_show, reaso
 def _next_for_referral(env, pid, client):
     from .analysis import analyze
     from .build import render
-    from .loader import load_workspace
     from .textout import LOOP_TODO
-    ws, _ = load_workspace(env.root, env.now.date())
+    ws, _ = env.load_workspace()
     if ws is None:
         return
     a = analyze(ws, env.now)
@@ -182,8 +180,7 @@ def draft(env, partner_id, play, loop_name, client):
     """Print the email draft for a partner's due step (or PLAY, or a referral --loop), ready to paste."""
     from .drafting import draft_for
     from .analysis import analyze
-    from .loader import load_workspace
-    ws, diags = load_workspace(env.root, env.now.date())
+    ws, diags = env.load_workspace()
     if ws is None:
         print_diags(diags)
         sys.exit(EXIT_INVALID)
@@ -203,9 +200,8 @@ def import_(env, csv_file, dry_run):
     """Turn a provider list into prospect files: the NPPES download, or a simple CSV with
     name, practice, specialty, phone, fax, address, NPI. Existing NPIs are reported, never touched."""
     from .importer import plan_import
-    from .loader import load_workspace
     from .writer import atomic_write
-    ws, diags = load_workspace(env.root, env.now.date())
+    ws, diags = env.load_workspace()
     if ws is None:
         print_diags(diags)
         sys.exit(EXIT_INVALID)

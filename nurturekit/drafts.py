@@ -181,12 +181,17 @@ class DraftMaker:
 
     def _introduce(self, p):
         """A partner worth introducing p to: on the rotation, another kind, not introduced before."""
-        done = {h.with_ for q in self.ws.partners for h in q.history if h.with_ and p.id in (q.id, h.with_)}
-        done |= {q.id for q in self.ws.partners for h in q.history if h.with_ == p.id}
-        candidates = [q for q in self.ws.partners if q.id != p.id and q.status == "active" and q.met
-                      and q.id not in done]
-        candidates.sort(key=lambda q: (q.kind == p.kind, q.tier != "high", q.id))
-        return candidates[0] if candidates else None
+        if not hasattr(self, "_introduced"):   # who has been introduced to whom, both ways, built once
+            self._introduced = {}
+            for q in self.ws.partners:
+                for h in q.history:
+                    if h.with_:
+                        self._introduced.setdefault(q.id, set()).add(h.with_)
+                        self._introduced.setdefault(h.with_, set()).add(q.id)
+            self._introducible = [q for q in self.ws.partners if q.status == "active" and q.met]
+        done = self._introduced.get(p.id, set())
+        candidates = [q for q in self._introducible if q.id != p.id and q.id not in done]
+        return min(candidates, key=lambda q: (q.kind == p.kind, q.tier != "high", q.id), default=None)
 
     def loops(self):
         out = []

@@ -1,6 +1,7 @@
 """I/O: find and read a workspace, hand the text to the pure validators."""
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date
 from pathlib import Path
@@ -72,7 +73,7 @@ def load_workspace(root: Path, today: date, cache=None, overrides=None):
     files.sort()
     ids = {pid for pid, _, _ in files}
     # a file's validation depends on its text, today, the partner ids and the play ids
-    bucket = None
+    bucket, used = None, {}
     if cache is not None:
         context = (today, tuple(sorted(ids)), tuple(sorted(plays)))
         if cache.get("context") != context:
@@ -89,16 +90,19 @@ def load_workspace(root: Path, today: date, cache=None, overrides=None):
         if text is None:
             diags += found
             continue
-        key = (rel, text)
+        key = (rel, hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()) if bucket is not None else None
         if bucket is not None and key in bucket:
             partner, found = bucket[key]
         else:
             partner, found = parse_partner(pid, rel, text, today, plays, ids)
-            if bucket is not None:
-                bucket[key] = (partner, found)
+        if bucket is not None:
+            used[key] = (partner, found)
         diags += found
         if partner is not None:
             partners.append(partner)
+    if bucket is not None and used.keys() != bucket.keys():   # keep exactly this run's files
+        cache["files"] = used
+        cache["changed"] = True
     diags = sorted(set(diags), key=lambda d: (d.path != "playbook.yaml", d.path, d.line, d.col, d.code))
     if playbook is None or any(d.severity == "error" for d in diags):
         return None, diags

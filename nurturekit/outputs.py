@@ -70,7 +70,11 @@ def _ics_text(value: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    if len(line) <= 75 and (line.isascii() or len(line.encode("utf-8")) <= 75):
+    if line.isascii():   # one byte per character: plain slices
+        if len(line) <= 75:
+            return line
+        return "\r\n ".join([line[:75]] + [line[i:i + 74] for i in range(75, len(line), 74)])
+    if len(line.encode("utf-8")) <= 75:
         return line
     out, current = [], b""
     for ch in line:

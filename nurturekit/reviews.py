@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
@@ -55,29 +56,49 @@ def last_months(today, n=12):
 # -- facts over a period ------------------------------------------------------------------------
 
 class Facts:
+    """Touches, referrals and steps of the workspace, indexed by day so that each period's
+    question is a binary search instead of a pass over every partner. Results keep the
+    workspace's order (partner by partner, in file order), as a plain scan would."""
+
     def __init__(self, a):
         self.a, self.ws, self.pb, self.today = a, a.workspace, a.workspace.playbook, a.today
         self.refs = [(p, r) for p in self.ws.partners for r in p.referrals if r.received.day <= self.today]
+        touches = sorted(((t.day, i, j, p, t) for i, p in enumerate(self.ws.partners)
+                          for j, t in enumerate(self.a.touches[p.id].all)), key=lambda x: x[:3])
+        self._touch_days = [x[0] for x in touches]
+        self._touches = touches
+        ends = sorted(((s.end, i, j, p, s) for i, p in enumerate(self.ws.partners) if p.status == "active"
+                       for j, s in enumerate(self.a.steps.get(p.id, [])) if s.end <= self.today),
+                      key=lambda x: x[:3])
+        self._step_ends = [x[0] for x in ends]
+        self._steps = ends
+        replies = sorted((h.replied.day, p.id) for p in self.ws.partners for h in p.history if h.replied)
+        self._reply_days = [d for d, _ in replies]
+        self._replies = replies
+
+    @staticmethod
+    def _in_order(rows):
+        return [(x[3], x[4]) for x in sorted(rows, key=lambda x: (x[1], x[2]))]
 
     def touches(self, start, end):
-        out = []
-        for p in self.ws.partners:
-            out += [(p, t) for t in self.a.touches[p.id].all if start <= t.day < end]
-        return out
+        lo, hi = bisect_left(self._touch_days, start), bisect_left(self._touch_days, end)
+        return self._in_order(self._touches[lo:hi])
+
+    def replies(self, start, end):
+        """partner id -> replies received in [start, end)."""
+        lo, hi = bisect_left(self._reply_days, start), bisect_left(self._reply_days, end)
+        return Counter(pid for _, pid in self._replies[lo:hi])
+
+    def steps_ending(self, start, end):
+        """Steps of active partners whose window closed in (start, end], by today at the latest."""
+        lo, hi = bisect_right(self._step_ends, start), bisect_right(self._step_ends, end)
+        return self._in_order(self._steps[lo:hi])
 
     def referrals(self, start, end):
         return [(p, r) for p, r in self.refs if start <= r.received.day < end]
 
     def meetings(self, start, end):
         return [p for p in self.ws.partners if p.met and start <= p.met < end and p.met <= self.today]
-
-    def steps_ending(self, start, end, partners=None):
-        out = []
-        for p in partners or self.ws.partners:
-            if p.status != "active":
-                continue
-            out += [(p, s) for s in self.a.steps.get(p.id, []) if start < s.end <= end and s.end <= self.today]
-        return out
 
     def ack_on_time(self, start, end):
         """(on time, counted) for referrals received in [start, end) whose deadline passed or that were acknowledged."""
@@ -103,6 +124,15 @@ class Facts:
         return [(p, r) for p, r in self.refs if r.intake and start <= r.intake.day < end and r.intake.day <= self.today]
 
 
+def facts(a) -> Facts:
+    """The analysis' Facts, built once: the site asks for dozens of months and quarters.
+    Kept in the instance dict, as functools.cached_property does, since Analysis is frozen."""
+    found = a.__dict__.get("_review_facts")
+    if found is None:
+        found = a.__dict__["_review_facts"] = Facts(a)
+    return found
+
+
 def plural(n, word, many=None):
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -114,7 +144,7 @@ def ratio(num, den):
 # -- trends -------------------------------------------------------------------------------------
 
 def trends(a):
-    f = Facts(a)
+    f = facts(a)
     months = last_months(a.today)
     labels = [date(y, m, 1).strftime("%b %y") for y, m in months]
     bounds = [month_bounds(y, m) for y, m in months]
@@ -166,7 +196,7 @@ def _cell(v, percent):
 # -- monthly review -------------------------------------------------------------------------------
 
 def monthly(a, y, m):
-    f = Facts(a)
+    f = facts(a)
     start, end = month_bounds(y, m)
     end_c = min(end, a.today + timedelta(days=1))
     touches = f.touches(start, end_c)
@@ -178,8 +208,8 @@ def monthly(a, y, m):
     per = defaultdict(lambda: {"touches": 0, "replies": 0, "referrals": 0})
     for p, t in touches:
         per[p.id]["touches"] += 1
-    for p in a.workspace.partners:
-        per[p.id]["replies"] += sum(1 for h in p.history if h.replied and start <= h.replied.day < end_c)
+    for pid, n in f.replies(start, end_c).items():
+        per[pid]["replies"] += n
     for p, _ in refs:
         per[p.id]["referrals"] += 1
     names = {p.id: p for p in a.workspace.partners}
@@ -220,7 +250,7 @@ def monthly(a, y, m):
 # -- quarterly review -------------------------------------------------------------------------------
 
 def quarterly(a, y, q):
-    f = Facts(a)
+    f = facts(a)
     pb = a.workspace.playbook
     start, end = quarter_bounds(y, q)
     end_c = min(end, a.today + timedelta(days=1))

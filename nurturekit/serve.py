@@ -86,8 +86,6 @@ class Builder:
             self.version += 1
             ms = (time.perf_counter() - started) * 1000
             self.log(f"rebuilt in {ms:.0f} ms: {len(result.written)} written, {len(result.removed)} removed")
-            if len(self.cache.get("files", ())) > 50_000:
-                self.cache.clear()
 
 
 class Debouncer:

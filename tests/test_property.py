@@ -53,3 +53,14 @@ def test_arbitrary_playbook(tmp_path_factory, tree):
     ws = make_workspace(tmp_path_factory.mktemp("ws"), {"dr-b": "name: B\nkind: pcp\nmet: 2026-01-01\n"},
                         playbook=yaml.safe_dump(tree))
     _run(ws)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=400))
+def test_ics_lines_fold_at_75_octets_and_unfold_to_the_original(text):
+    from nurturekit.outputs import _fold
+    line = "DESCRIPTION:" + text
+    folded = _fold(line)
+    parts = folded.split("\r\n")
+    assert all(len(part.encode("utf-8")) <= 75 for part in parts)
+    assert all(part.startswith(" ") for part in parts[1:])
+    assert folded.replace("\r\n ", "") == line   # RFC 5545 unfolding gives the line back
