@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, timedelta
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     day: date
     filter: bool
     source: str      # what made it: "history", "acknowledged", "care update", ...
@@ -15,8 +14,7 @@ class Touch:
     from_partner: str  # the file the record lives in
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):   # a NamedTuple, not a frozen dataclass: built ~100 times per partner per run
     n: int
     week: int
     planned: str
@@ -49,9 +47,11 @@ class PartnerTouches:
         return self.days[-1] if self.days else None
 
 
-def collect_touches(partners, plays, today):
-    """Every partner id -> PartnerTouches. Records dated after today are ignored."""
-    raw = {p.id: [] for p in partners}
+def collect_touches(partners, plays, today, only=None):
+    """Every partner id (or each id in `only`) -> PartnerTouches. Records dated after today
+    are ignored. Every file is still read for `only`: a warm introduction or a bounce notice
+    logged in another partner's file is a touch of this one."""
+    raw = {p.id: [] for p in partners if only is None or p.id in only}
 
     def add(pid, day, is_filter, source, line, owner):
         if day <= today and pid in raw:
@@ -127,30 +127,64 @@ def resolve_play(planned, partner, d, plays, today):
     return play
 
 
+def _date_free(planned, plays) -> bool:
+    """True when the play a week resolves to cannot depend on the day (no shared-clients rule)."""
+    play, seen = planned, set()
+    while play in plays and play not in seen:
+        seen.add(play)
+        if plays[play].requires.get("shared_clients"):
+            return False
+        play = plays[play].otherwise
+    return True
+
+
 def steps(partner, touches: PartnerTouches, playbook, today: date, until: date | None = None):
-    """The partner's steps from its anchor through the one holding `until` (default today)."""
+    """The partner's steps from its anchor through the one holding `until` (default today).
+
+    The hot loop of every command (a partner with three years of history has 150 steps), so
+    the per-step work is kept small: a week's play is resolved once unless a shared-clients
+    rule makes it depend on the day, and the engagement and touch look-ups are inlined
+    bisections over sorted day lists (the same rules as Engagement.on and any_in)."""
     if partner.anchor is None:
         return []
     rot, cal, plays = playbook.rotation, playbook.calendar, playbook.plays
-    eng = Engagement(partner, today, rot["engaged_referral_days"], rot["engaged_reply_days"])
+    std_len, eng_len = timedelta(days=rot["standard_days"]), timedelta(days=rot["engaged_days"])
+    ref_span, reply_span = timedelta(days=rot["engaged_referral_days"]), timedelta(days=rot["engaged_reply_days"])
+    referred = sorted(r.received.day for r in partner.referrals if r.received.day <= today)
+    replies = sorted(h.replied.day for h in partner.history if h.replied is not None and h.replied.day <= today)
+    weeks, repeat = len(cal), rot["repeat_from"]
+    fixed = {}                                   # planned play -> its play, when that never depends on the day
+    filters = {pid: pl.is_filter for pid, pl in plays.items()}
+    personal, filtered = touches.personal, touches.filter
     until = until or today
     out, start, n = [], partner.anchor, 1
     while start <= until:
-        engaged = eng.on(start)
-        length = rot["engaged_days"] if engaged else rot["standard_days"]
-        end = start + timedelta(days=length)
-        week = week_of(n, len(cal), rot["repeat_from"])
+        i = bisect_right(referred, start)
+        engaged = i > 0 and referred[i - 1] > start - ref_span
+        if not engaged:
+            i = bisect_right(replies, start)
+            engaged = i > 0 and replies[i - 1] > start - reply_span
+        end = start + (eng_len if engaged else std_len)
+        week = n if n <= weeks else repeat + (n - repeat) % (weeks - repeat + 1)
         planned = cal[week - 1]
-        play = resolve_play(planned, partner, start, plays, today)
-        p = plays.get(play)
-        if n == 1 or (start <= today and touches.any_in(start, end, bool(p and p.is_filter))):
+        play = fixed.get(planned)
+        if play is None:
+            play = resolve_play(planned, partner, start, plays, today)
+            if _date_free(planned, plays):
+                fixed[planned] = play
+        if n == 1:
             status = "done"
-        elif end <= today:
-            status = "missed"
-        elif start <= today:
-            status = "due"
         else:
-            status = "upcoming"
+            days = filtered if filters.get(play, False) else personal
+            j = bisect_left(days, start) if start <= today else len(days)
+            if j < len(days) and days[j] < end:
+                status = "done"
+            elif end <= today:
+                status = "missed"
+            elif start <= today:
+                status = "due"
+            else:
+                status = "upcoming"
         out.append(Step(n, week, planned, play, start, end, engaged, status))
         start, n = end, n + 1
     return out
