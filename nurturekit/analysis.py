@@ -23,6 +23,11 @@ class Analysis:
     tasks: list            # every task with its state
     warnings: list
     metrics: dict
+    partners: tuple = None  # the partners analysed: all of the workspace's, or those asked for
+
+    def __post_init__(self):
+        if self.partners is None:
+            object.__setattr__(self, "partners", tuple(self.workspace.partners))
 
     @property
     def today(self):
@@ -38,7 +43,7 @@ class Analysis:
 
     def current_steps(self):
         out = []
-        for p in self.workspace.partners:
+        for p in self.partners:
             if on_rotation(p, self.today):
                 cur = current_step(self.steps[p.id], self.today)
                 if cur is not None:
@@ -47,7 +52,7 @@ class Analysis:
 
     def prospects(self):
         out = []
-        for p in self.workspace.partners:
+        for p in self.partners:
             if p.met is None and p.status == "active":
                 last = self.touches[p.id].last
                 stage = "contacted" if last else "new"
@@ -56,20 +61,25 @@ class Analysis:
         return out
 
 
-def analyze(workspace, now: datetime, template_warnings=None) -> Analysis:
+def analyze(workspace, now: datetime, template_warnings=None, only=None) -> Analysis:
+    """Everything about the workspace as of `now`. With `only` (a set of partner ids), just
+    what those partners' own pages need: their touches, steps, loops, tasks and warnings, each
+    exactly as the whole analysis has them, and no metrics (`serve` uses it to put the page
+    you just edited on disk first)."""
     today = now.date()
     pb = workspace.playbook
-    touches = collect_touches(workspace.partners, pb.plays, today)
+    partners = tuple(workspace.partners) if only is None else tuple(p for p in workspace.partners if p.id in only)
+    subset = None if only is None else partners
+    touches = collect_touches(workspace.partners, pb.plays, today, only=only)
     horizon = today + timedelta(days=PROJECTION_DAYS)
-    projected = {p.id: steps(p, touches[p.id], pb, today, until=horizon) for p in workspace.partners
-                 if p.met is not None}
+    projected = {p.id: steps(p, touches[p.id], pb, today, until=horizon) for p in partners if p.met is not None}
     # steps through today are a prefix of the projection: later steps never change earlier ones
     stp = {pid: [s for s in ss if s.start <= today] for pid, ss in projected.items()}
     return Analysis(
         workspace=workspace, now=now, touches=touches, steps=stp, projected=projected,
-        loops=L.all_loops(workspace, now), tasks=L.all_tasks(workspace, now),
-        warnings=L.warnings_for(workspace, now, touches, stp, template_warnings),
-        metrics=M.compute(workspace, now, touches, stp))
+        loops=L.all_loops(workspace, now, subset), tasks=L.all_tasks(workspace, now, subset),
+        warnings=L.warnings_for(workspace, now, touches, stp, template_warnings if only is None else None, subset),
+        metrics=M.compute(workspace, now, touches, stp) if only is None else {}, partners=partners)
 
 
 def due_json(a: Analysis) -> dict:

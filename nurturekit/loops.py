@@ -102,11 +102,12 @@ def numbered_referrals(partner, today):
     return list(enumerate(live, 1))
 
 
-def all_loops(workspace, now: datetime):
+def all_loops(workspace, now: datetime, partners=None):
+    """Every loop of every referral in `partners` (default: the whole workspace)."""
     today, pb = now.date(), workspace.playbook
     since = pb.practice.get("tracking_since")
     out = []
-    for p in workspace.partners:
+    for p in workspace.partners if partners is None else partners:
         for r in p.referrals:
             if r.received.day > today:
                 continue
@@ -117,11 +118,11 @@ def all_loops(workspace, now: datetime):
     return out
 
 
-def all_tasks(workspace, now: datetime):
+def all_tasks(workspace, now: datetime, partners=None):
     today, pb = now.date(), workspace.playbook
     cfg, since = pb.loops, pb.practice.get("tracking_since")
     out = []
-    for p in workspace.partners:
+    for p in workspace.partners if partners is None else partners:
         for c in p.shared_clients:
             ended = c.ended if c.ended is not None and c.ended <= today else None
             if ended is not None or c.start > today:
@@ -166,11 +167,13 @@ def is_salesy(text: str) -> bool:
     return bool(text) and bool(_SALESY.search(text))
 
 
-def warnings_for(workspace, now: datetime, touches, steps_by_partner, templates=None):
+def warnings_for(workspace, now: datetime, touches, steps_by_partner, templates=None, partners=None):
+    """The warnings of `partners` (default: the whole workspace; duplicate NPIs are always
+    looked for across every file) and of the draft templates."""
     today, pb = now.date(), workspace.playbook
     w, plays, out = pb.warnings, pb.plays, []
     filter_due = []
-    for p in workspace.partners:
+    for p in workspace.partners if partners is None else partners:
         if p.status != "active":
             continue
         t = touches[p.id]
@@ -214,7 +217,8 @@ def warnings_for(workspace, now: datetime, touches, steps_by_partner, templates=
                 if total > cap:
                     out.append(Warning(p.id, "gift-cap", f"gifts in {year} add up to {total:g}, over the yearly cap "
                                        f"of {cap:g}; check your compliance rules", p.path, 1))
-    out += _npi_warnings(workspace)
+    wanted = None if partners is None else {p.id for p in partners}
+    out += [x for x in _npi_warnings(workspace) if wanted is None or x.partner in wanted]
     upd = pb.practice.get("openings_updated")
     if filter_due and (upd is None or (today - upd).days > w["openings_stale_days"]):
         since = f"last confirmed {upd}" if upd else "never confirmed"

@@ -15,10 +15,11 @@ import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from .diagnostics import has_errors
 
-DEBOUNCE = 0.2
+DEBOUNCE = 0.05   # seconds of quiet before a rebuild
 IGNORED = re.compile(r"(^\.|^#.*#$|~$|\.sw[a-p]$|\.tmp$|^4913$|\.bak$|\.orig$)")
 LIVE_JS = b"""(function () {
   var version = null, box = null;
@@ -30,7 +31,7 @@ LIVE_JS = b"""(function () {
     box.textContent = "nurturekit: your last save has a problem, so this page shows the last good build.\\n\\n" + errors.join("\\n");
   }
   function poll() {
-    fetch("/__nurturekit/status", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
+    fetch("/__nurturekit/status?page=" + encodeURIComponent(location.pathname), {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
       if (version !== null && s.version !== version) { location.reload(); return; }
       version = s.version;
       if (s.errors.length) { show(s.errors); } else if (box) { box.remove(); box = null; }
@@ -53,54 +54,119 @@ def watched(root: Path, path: str) -> bool:
 
 
 class Builder:
-    """Keeps the last good site in `out`; rebuilds with a parse cache."""
+    """Keeps the last good site in `out`; rebuilds with a parse cache.
+
+    A save that touches only partner files is built in two stages: first the pages of those
+    partners (their partner pages and drafts, from an analysis of just them, byte for byte
+    what the full build makes), so the page being edited is on disk within milliseconds;
+    then the full build, which brings the dashboard, calendar, metrics and reviews up to date
+    and writes only what changed. Each page keeps the version of its last change, so an open
+    page reloads once, when its own file has changed."""
 
     def __init__(self, root: Path, out: Path, now_fn, log=print):
         self.root, self.out, self.now_fn, self.log = Path(root), Path(out), now_fn, log
         self.cache: dict = {}
         self.version = 0
+        self.page_versions: dict = {}   # site path -> version that last wrote it
         self.errors: list = []
+        self.good = False               # the last build succeeded (a first stage may build on it)
         self.lock = threading.Lock()
 
-    def rebuild(self):
-        from .build import render
-        from .writer import write_site
+    def page_version(self, rel: str) -> int:
+        return self.page_versions.get(rel, 0)
+
+    def _wrote(self, paths):
+        self.version += 1
+        for rel in paths:
+            self.page_versions[rel] = self.version
+
+    def _fail(self, errors):
+        self.errors = errors
+        for e in errors:
+            self.log(e)
+        self.good = False
+        self.version += 1
+
+    def rebuild(self, changed=None):
+        """Build after `changed` (workspace-relative paths; None: anything may have changed)."""
         with self.lock:
-            started = time.perf_counter()
             try:
-                pages, diags, _ = render(self.root, self.now_fn(), cache=self.cache)
+                self._rebuild(changed)
             except Exception as exc:  # noqa: BLE001 - serve must never die on an edit
-                self.errors = [f"internal error: {type(exc).__name__}: {exc}"]
-                self.log(self.errors[0])
-                self.version += 1
-                return
-            if pages is None:
-                self.errors = [str(d) for d in diags if d.severity == "error"]
-                for e in self.errors:
-                    self.log(e)
-                self.log("kept the last good site; fix the lines above and save again")
-                self.version += 1
-                return
-            result = write_site(pages, self.out)
-            self.errors = []
-            self.version += 1
-            ms = (time.perf_counter() - started) * 1000
-            self.log(f"rebuilt in {ms:.0f} ms: {len(result.written)} written, {len(result.removed)} removed")
+                self._fail([f"internal error: {type(exc).__name__}: {exc}"])
+
+    def _rebuild(self, changed):
+        from .analysis import analyze
+        from .loader import load_workspace
+        from .site import Site
+        from .templates import Templates, salesy_templates
+        from .writer import write_pages, write_site
+        started, now = time.perf_counter(), self.now_fn()
+        ws, diags = load_workspace(self.root, now.date(), cache=self.cache)
+        if ws is None:
+            self._fail([str(d) for d in diags if d.severity == "error"])
+            self.log("kept the last good site; fix the lines above and save again")
+            return
+        templates = Templates(self.root)
+        quick = self._partners_only(changed, ws)
+        if quick:
+            found = list(diags)
+            pages = Site(analyze(ws, now, None, only=quick), templates, found).partner_bundle(quick)
+            if not has_errors(found):   # else the full build below reports the template error
+                written = write_pages(pages, self.out)
+                self._wrote(written)
+                self.errors = []
+                ms = (time.perf_counter() - started) * 1000
+                self.log(f"{', '.join(sorted(quick))}: {len(written)} page(s) updated in {ms:.0f} ms")
+        analysis = analyze(ws, now, salesy_templates(self.root, ws.playbook))
+        pages = Site(analysis, templates, diags).build()
+        if has_errors(diags):   # a template error: keep the last good site
+            self._fail([str(d) for d in diags if d.severity == "error"])
+            self.log("kept the last good site; fix the template and save again")
+            return
+        result = write_site(pages, self.out)
+        self._wrote(result.written + result.removed)
+        self.errors, self.good = [], True
+        ms = (time.perf_counter() - started) * 1000
+        self.log(f"rebuilt in {ms:.0f} ms: {len(result.written)} written, {len(result.removed)} removed")
+
+    def _partners_only(self, changed, ws):
+        """The ids of the changed partner files, when nothing else changed and they still exist."""
+        if not self.good or not changed:
+            return None
+        ids = set()
+        for rel in changed:
+            if not (rel.startswith("partners/") and rel.endswith(".md") and rel.count("/") == 1):
+                return None
+            ids.add(rel[len("partners/"):-3])
+        return ids if ids <= set(ws.by_id) else None
 
 
 class Debouncer:
+    """Calls action(paths) once events have been quiet for `delay` seconds, with every path
+    seen since the last call. Editors save in bursts (vim renames the file away, writes a new
+    one and deletes the backup, all within a few milliseconds), so a short quiet period is
+    enough to see the burst whole."""
+
     def __init__(self, action, delay=DEBOUNCE):
         self.action, self.delay = action, delay
         self.timer = None
+        self.paths: set = set()
         self.lock = threading.Lock()
 
-    def poke(self):
+    def poke(self, paths=()):
         with self.lock:
+            self.paths.update(paths)
             if self.timer is not None:
                 self.timer.cancel()
-            self.timer = threading.Timer(self.delay, self.action)
+            self.timer = threading.Timer(self.delay, self._fire)
             self.timer.daemon = True
             self.timer.start()
+
+    def _fire(self):
+        with self.lock:
+            paths, self.paths = self.paths, set()
+        self.action(paths)
 
 
 def make_handler(builder: Builder):
@@ -110,8 +176,11 @@ def make_handler(builder: Builder):
 
         def do_GET(self):
             if self.path.startswith("/__nurturekit/status"):
-                return self._send(json.dumps({"version": builder.version, "errors": builder.errors}).encode(),
-                                  "application/json")
+                page = parse_qs(urlsplit(self.path).query).get("page", ["index.html"])[0].lstrip("/")
+                if not page or page.endswith("/"):
+                    page += "index.html"
+                state = {"version": builder.page_version(page), "errors": builder.errors}
+                return self._send(json.dumps(state).encode(), "application/json")
             if self.path.startswith("/__nurturekit/live.js"):
                 return self._send(LIVE_JS, "text/javascript")
             path = self.translate_path(self.path)
@@ -145,14 +214,21 @@ def serve(root: Path, port: int, now_fn, log=print, ready=None, stop=None):
     builder.rebuild()
     debounce = Debouncer(builder.rebuild)
 
+    def rel(path):
+        try:
+            return Path(path).resolve().relative_to(root).as_posix()
+        except ValueError:
+            return path
+
     class Events(FileSystemEventHandler):
         def on_any_event(self, event):
             # reading files (our own rebuild does) raises opened/closed_no_write events: ignore them
             if event.event_type not in ("created", "modified", "deleted", "moved", "closed"):
                 return
-            paths = [getattr(event, "src_path", ""), getattr(event, "dest_path", "") or ""]
-            if any(p and watched(root, p) for p in paths):
-                debounce.poke()
+            paths = [p for p in (getattr(event, "src_path", ""), getattr(event, "dest_path", "") or "")
+                     if p and watched(root, p)]
+            if paths:
+                debounce.poke(rel(p) for p in paths)
 
     observer = Observer()
     observer.schedule(Events(), str(root), recursive=True)

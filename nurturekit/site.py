@@ -115,16 +115,7 @@ class Site:
 
     # -- the recipe -----------------------------------------------------------------------------
     def build(self):
-        self._current = {p.id: s for p, s in self.a.current_steps()}
-        self.loops_by_partner, self.tasks_by_partner, self.warnings_by_partner = {}, {}, {}
-        for x in self.a.loops:
-            self.loops_by_partner.setdefault(x.partner, []).append(x)
-        for t in self.a.tasks:
-            self.tasks_by_partner.setdefault(t.partner, []).append(t)
-        for w in self.a.warnings:
-            self.warnings_by_partner.setdefault(w.partner, []).append(w)
-        self.drafts = DraftMaker(self.a, self.t, self.diags, client=self.redactor).all()
-        self.draft_by_key = self._index_drafts()
+        self._prepare()
         self.index_page()
         self.partner_pages()
         self.calendar_pages()
@@ -135,9 +126,34 @@ class Site:
         review_pages(self)
         self.asset("style.css")
         self.asset("app.js")
+        return self._finish()
+
+    def partner_bundle(self, ids):
+        """Just the pages that belong to these partners: their partner pages and their drafts,
+        byte for byte what build() makes of them (given an analysis of at least these partners).
+        `serve` writes these first, so the page being edited is on disk at once."""
+        self._prepare()
+        for pid in sorted(ids):
+            self.partner_page(self.ws.by_id[pid])
+        self.draft_pages(only=set(ids))
+        return self._finish()
+
+    def _finish(self):
         if self.redactor.enabled:
             self.pages = OrderedDict((k, self.redactor.scrub(v)) for k, v in self.pages.items())
         return self.pages
+
+    def _prepare(self):
+        self._current = {p.id: s for p, s in self.a.current_steps()}
+        self.loops_by_partner, self.tasks_by_partner, self.warnings_by_partner = {}, {}, {}
+        for x in self.a.loops:
+            self.loops_by_partner.setdefault(x.partner, []).append(x)
+        for t in self.a.tasks:
+            self.tasks_by_partner.setdefault(t.partner, []).append(t)
+        for w in self.a.warnings:
+            self.warnings_by_partner.setdefault(w.partner, []).append(w)
+        self.drafts = DraftMaker(self.a, self.t, self.diags, client=self.redactor).all()
+        self.draft_by_key = self._index_drafts()
 
     def _index_drafts(self):
         out = {}
@@ -298,8 +314,9 @@ class Site:
         if p.met is None:
             return []
         upto = self.today + timedelta(days=42)
+        rotating = on_rotation(p, self.today)   # a paused or closed partner's steps are history, with no draft
         all_steps = [s for s in self.a.projected.get(p.id, []) if s.start <= upto] \
-            if on_rotation(p, self.today) or (p.anchor and p.anchor > self.today) else self.a.steps.get(p.id, [])
+            if rotating or (p.anchor and p.anchor > self.today) else self.a.steps.get(p.id, [])
         past = [s for s in all_steps if s.start <= self.today]
         future = [s for s in all_steps if s.start > self.today][:4]
         shown = past[-12:] + future
@@ -308,7 +325,7 @@ class Site:
                  "start": s.start.isoformat(), "end": (s.end - timedelta(days=1)).isoformat(),
                  "status": s.status, "label": STATE_LABEL[s.status], "engaged": s.engaged,
                  "current": s.start <= self.today < s.end,
-                 "draft": self._draft_href(p.id, s.play, root) if s.start <= self.today < s.end
+                 "draft": self._draft_href(p.id, s.play, root) if rotating and s.start <= self.today < s.end
                  and s.status == "due" else None} for s in shown]
 
     def _referrals(self, p, root):
@@ -371,10 +388,14 @@ class Site:
         return d.subject if d else ""
 
     # -- Drafts ---------------------------------------------------------------------------------
-    def draft_pages(self):
+    def draft_pages(self, only=None):
+        """Every draft's page and .eml, and the drafts index; with `only`, just the drafts of
+        those partners (no index, no batch email)."""
         sender = (self.pb.practice.get("sender") or "", self.pb.practice.get("email") or "")
         rows = []
         for d in self.drafts:
+            if only is not None and d.partner not in only:
+                continue
             link = outputs.mailto(d.to, d.subject, d.body, d.bcc)
             self.pages[f"drafts/{d.slug}.eml"] = outputs.eml(sender, d.to, d.subject, d.body, d.bcc)
             partner = self.ws.by_id.get(d.partner) if d.partner else None
@@ -386,8 +407,9 @@ class Site:
             rows.append({"slug": d.slug, "title": d.title, "kind": d.kind, "due": d.due, "subject": d.subject,
                          "placeholders": d.body.count("[[")})
         order = {"loop": 0, "task": 1, "batch": 2, "step": 3, "prospect": 4}
-        rows.sort(key=lambda r: (order[r["kind"]], r["title"]))
-        self.render("drafts/index.html", "drafts.html.j2", title="Drafts", rows=rows)
+        if only is None:
+            rows.sort(key=lambda r: (order[r["kind"]], r["title"]))
+            self.render("drafts/index.html", "drafts.html.j2", title="Drafts", rows=rows)
 
     # -- Playbook and card ----------------------------------------------------------------------
     def playbook_pages(self):

@@ -62,6 +62,22 @@ def _write_all_new(items) -> None:
             pass   # re-raises the first error
 
 
+def write_pages(pages: dict, out: Path) -> tuple:
+    """Write some of a site's pages (each atomically, only those whose bytes changed), leaving
+    the manifest and every other file alone; the full write_site that follows records them."""
+    written = []
+    for rel in sorted(pages):
+        path = out / rel
+        try:
+            if path.read_bytes() == pages[rel]:
+                continue
+        except OSError:
+            pass
+        atomic_write(path, pages[rel])
+        written.append(rel)
+    return tuple(written)
+
+
 def previous_files(out: Path) -> set | None:
     manifest = out / MANIFEST
     if not out.exists():

@@ -216,21 +216,58 @@ def test_serve_rebuilds_on_save_and_survives_bad_edits(demo):
         page.write_text(page.read_text().replace("teacher workshop", "staff workshop"))
         assert wait_for(lambda: "staff workshop" in get("/partners/maple-elementary.html"))
         # vim: rename away, write a new file, delete the backup; plus a swap file that must be ignored
-        version = json.loads(get("/__nurturekit/status"))["version"]
+        status_of = lambda page: json.loads(get("/__nurturekit/status?page=" + page))  # noqa: E731
+        version = status_of("/partners/maple-elementary.html")["version"]
+        assert version > 0
         backup = page.with_name("maple-elementary.md~")
         page.rename(backup)
         page.write_text(backup.read_text().replace("staff workshop", "parent evening"))
         backup.unlink()
         (demo / "partners" / ".maple-elementary.md.swp").write_bytes(b"\x00binary")
         assert wait_for(lambda: "parent evening" in get("/partners/maple-elementary.html"))
-        # an invalid save: the last good page stays, the error is reported
+        # the open page reloads when its own file changed, and only then
+        assert wait_for(lambda: status_of("/partners/maple-elementary.html")["version"] > version)
+        time.sleep(0.5)   # let the full rebuild finish too
+        changed = status_of("/partners/maple-elementary.html")["version"]
+        assert status_of("/playbook.html")["version"] < version   # untouched since the first build
+        # an invalid save: the last good page stays (no reload), the error is reported
         page.write_text(page.read_text().replace("kind: school", "kind: schol"))
         assert wait_for(lambda: json.loads(get("/__nurturekit/status"))["errors"])
-        status = json.loads(get("/__nurturekit/status"))
-        assert "NK105" in status["errors"][0] and status["version"] > version
+        status = status_of("/partners/maple-elementary.html")
+        assert "NK105" in status["errors"][0] and status["version"] == changed
         assert "parent evening" in get("/partners/maple-elementary.html")
         page.write_text(page.read_text().replace("kind: schol", "kind: school"))
         assert wait_for(lambda: not json.loads(get("/__nurturekit/status"))["errors"])
     finally:
         stop.set()
         t.join(timeout=5)
+
+
+def test_serve_writes_the_edited_partners_pages_first(demo, tmp_path):
+    """A save of one partner file: that partner's pages are on disk before the full rebuild,
+    and the full rebuild then agrees with them byte for byte."""
+    from datetime import datetime
+    from nurturekit.serve import Builder
+    logs = []
+    b = Builder(demo, tmp_path / "site", lambda: datetime(2026, 12, 3, 9, 0), log=logs.append)
+    b.rebuild()
+    assert b.good and "rebuilt in" in logs[-1]
+    page = demo / "partners" / "dr-marcus-lee.md"
+    page.write_text(page.read_text() + "\nThe new office opens in January.\n")   # a line in the notes
+    logs.clear()
+    b.rebuild({"partners/dr-marcus-lee.md"})
+    assert logs[0].startswith("dr-marcus-lee: ") and "page(s) updated in" in logs[0]
+    assert "rebuilt in" in logs[1] and ": 0 written," in logs[1]   # notes show on that page only
+    html = (tmp_path / "site" / "partners" / "dr-marcus-lee.html").read_text()
+    assert "The new office opens in January." in html
+    # a new referral: first its partner's pages, then the dashboard, drafts index and the rest
+    page.write_text(page.read_text().replace("referrals:\n", "referrals:\n  - {client: Q.Z., received: 2026-12-03 08:00}\n", 1))
+    logs.clear()
+    b.rebuild({"partners/dr-marcus-lee.md"})
+    assert logs[0].startswith("dr-marcus-lee: ") and "rebuilt in" in logs[1]
+    assert ": 0 written," not in logs[1]
+    assert "Q.Z." in (tmp_path / "site" / "index.html").read_text()
+    # a playbook change is never a partial build
+    logs.clear()
+    b.rebuild({"playbook.yaml"})
+    assert len(logs) == 1 and logs[0].startswith("rebuilt in")

@@ -213,3 +213,22 @@ def test_markdown_notes_are_inert(tmp_path):
     page = (ws / "site" / "partners" / "dr-a.html").read_text()
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert 'href="javascript' not in page and 'href="https://a.example"' in page
+
+
+def test_partner_bundle_matches_the_full_build_for_every_demo_partner():
+    """What serve writes first for a saved partner file is exactly what the full build makes."""
+    from datetime import datetime
+    from nurturekit.analysis import analyze
+    from nurturekit.loader import load_workspace
+    from nurturekit.site import Site
+    from nurturekit.templates import Templates, salesy_templates
+    now = datetime(2026, 12, 3, 9, 0)
+    ws, diags = load_workspace(REPO, now.date())
+    templates = Templates(REPO)
+    full = Site(analyze(ws, now, salesy_templates(REPO, ws.playbook)), templates, list(diags)).build()
+    for p in ws.partners:
+        bundle = Site(analyze(ws, now, only={p.id}), templates, list(diags)).partner_bundle({p.id})
+        assert f"partners/{p.id}.html" in bundle
+        assert all(name.startswith(("partners/", "drafts/")) for name in bundle)
+        for name, data in bundle.items():
+            assert data == full[name], f"{p.id}: {name} differs from the full build"
