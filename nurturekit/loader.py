@@ -9,6 +9,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic
 from .frontmatter import decode
 from .model import Workspace
+from .parallel import both
 from .playbook import default_playbook, load_playbook_text
 from .validate import ID_RE, parse_partner
 
@@ -57,6 +58,16 @@ def load_playbook(root: Path):
     return load_playbook_text(text, "playbook.yaml")
 
 
+def _parse_all(todo, today, plays, ids):
+    """[(partner | None, diagnostics)] for each (pid, rel, text, key), the second half in a
+    second process when there are enough files to pay for one (a cold run of a big practice)."""
+    def parse(items):
+        return [parse_partner(pid, rel, text, today, plays, ids) for pid, rel, text, _ in items]
+    half = len(todo) // 2
+    first, second = both(lambda: parse(todo[:half]), lambda: parse(todo[half:]), len(todo))
+    return first + second
+
+
 def load_workspace(root: Path, today: date, cache=None, overrides=None):
     """Returns (Workspace | None, diagnostics). None when any error was found.
 
@@ -81,7 +92,7 @@ def load_workspace(root: Path, today: date, cache=None, overrides=None):
             cache["context"] = context
             cache["files"] = {}
         bucket = cache["files"]
-    partners = []
+    texts = []   # (pid, rel, text, cache key) of every readable file, in order
     for pid, rel, path in files:
         if rel in overrides:
             text, found = decode(overrides[rel].encode("utf-8"), rel)
@@ -91,10 +102,12 @@ def load_workspace(root: Path, today: date, cache=None, overrides=None):
             diags += found
             continue
         key = (rel, hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()) if bucket is not None else None
-        if bucket is not None and key in bucket:
-            partner, found = bucket[key]
-        else:
-            partner, found = parse_partner(pid, rel, text, today, plays, ids)
+        texts.append((pid, rel, text, key))
+    todo = [t for t in texts if bucket is None or t[3] not in bucket]
+    parsed = dict(zip((t[1] for t in todo), _parse_all(todo, today, plays, ids)))
+    partners = []
+    for pid, rel, text, key in texts:
+        partner, found = bucket[key] if rel not in parsed else parsed[rel]
         if bucket is not None:
             used[key] = (partner, found)
         diags += found

@@ -64,6 +64,8 @@ class Builder:
     page reloads once, when its own file has changed."""
 
     def __init__(self, root: Path, out: Path, now_fn, log=print):
+        from . import parallel
+        parallel.disable()   # never fork a process that runs the watcher's and the server's threads
         self.root, self.out, self.now_fn, self.log = Path(root), Path(out), now_fn, log
         self.cache: dict = {}
         self.version = 0

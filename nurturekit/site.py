@@ -114,29 +114,36 @@ class Site:
         return {"key": "ok", "label": "on cadence"}
 
     # -- the recipe -----------------------------------------------------------------------------
-    def build(self):
+    def build(self, ids=None, shared=True, reviews=True):
+        """The site's pages, in three parts that can be rendered apart and added together:
+        - each partner in `ids` (default: all): its partner page and its drafts;
+        - `shared`: the dashboard, partner index, calendar, practice-wide drafts and the drafts
+          index, playbook, card, pipeline and assets;
+        - `reviews`: metrics, monthly and quarterly reviews, the 90-day plan."""
         self._prepare()
-        self.index_page()
-        self.partner_pages()
-        self.calendar_pages()
-        self.draft_pages()
-        self.playbook_pages()
-        self.pipeline_page()
-        from .reviews import review_pages
-        review_pages(self)
-        self.asset("style.css")
-        self.asset("app.js")
+        ids = {p.id for p in self.ws.partners} if ids is None else set(ids)
+        if shared:
+            self.index_page()
+            self.partner_index()
+            self.calendar_pages()
+            self.playbook_pages()
+            self.pipeline_page()
+            self.asset("style.css")
+            self.asset("app.js")
+        for p in self.ws.partners:
+            if p.id in ids:
+                self.partner_page(p)
+        self.draft_pages(only=ids, index=shared)
+        if reviews:
+            from .reviews import review_pages
+            review_pages(self)
         return self._finish()
 
     def partner_bundle(self, ids):
         """Just the pages that belong to these partners: their partner pages and their drafts,
         byte for byte what build() makes of them (given an analysis of at least these partners).
         `serve` writes these first, so the page being edited is on disk at once."""
-        self._prepare()
-        for pid in sorted(ids):
-            self.partner_page(self.ws.by_id[pid])
-        self.draft_pages(only=set(ids))
-        return self._finish()
+        return self.build(ids, shared=False, reviews=False)
 
     def _finish(self):
         if self.redactor.enabled:
@@ -255,7 +262,7 @@ class Site:
                 "follow_up": follow, "owner": p.owner, "draft": f"{root}drafts/{d.slug}.html" if d else None}
 
     # -- Partners -------------------------------------------------------------------------------
-    def partner_pages(self):
+    def partner_index(self):
         rows = []
         for p in self.ws.partners:
             cur = self._current.get(p.id)
@@ -264,7 +271,6 @@ class Site:
                          "health": self.health(p), "last": self._last(p),
                          "current": self.pb.plays[cur.play].name if cur else None,
                          "referrals": sum(1 for r in p.referrals if r.received.day <= self.today)})
-            self.partner_page(p)
         self.render("partners/index.html", "partners.html.j2", title="Partners", rows=rows)
 
     def _last(self, p):
@@ -388,13 +394,13 @@ class Site:
         return d.subject if d else ""
 
     # -- Drafts ---------------------------------------------------------------------------------
-    def draft_pages(self, only=None):
-        """Every draft's page and .eml, and the drafts index; with `only`, just the drafts of
-        those partners (no index, no batch email)."""
+    def draft_pages(self, only=None, index=True):
+        """Every draft's page and .eml, and the drafts index; with `only` (a set of partner
+        ids), the drafts of those partners plus, when `index`, the practice-wide drafts (the
+        batch email) and the index."""
         sender = (self.pb.practice.get("sender") or "", self.pb.practice.get("email") or "")
-        rows = []
         for d in self.drafts:
-            if only is not None and d.partner not in only:
+            if only is not None and d.partner not in only and not (index and d.partner is None):
                 continue
             link = outputs.mailto(d.to, d.subject, d.body, d.bcc)
             self.pages[f"drafts/{d.slug}.eml"] = outputs.eml(sender, d.to, d.subject, d.body, d.bcc)
@@ -404,10 +410,10 @@ class Site:
                         partner_href=f"../partners/{partner.id}.html" if partner else None,
                         missing_email=[n for n, e in d.to + d.bcc if not e],
                         placeholders=d.body.count("[["))
-            rows.append({"slug": d.slug, "title": d.title, "kind": d.kind, "due": d.due, "subject": d.subject,
-                         "placeholders": d.body.count("[[")})
         order = {"loop": 0, "task": 1, "batch": 2, "step": 3, "prospect": 4}
-        if only is None:
+        if index:
+            rows = [{"slug": d.slug, "title": d.title, "kind": d.kind, "due": d.due, "subject": d.subject,
+                     "placeholders": d.body.count("[[")} for d in self.drafts]
             rows.sort(key=lambda r: (order[r["kind"]], r["title"]))
             self.render("drafts/index.html", "drafts.html.j2", title="Drafts", rows=rows)
 
