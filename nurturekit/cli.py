@@ -1,6 +1,7 @@
 """The command line. The only module that reads the clock, prints, or picks an exit code."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -328,6 +329,14 @@ from . import commands  # noqa: E402,F401  (registers new, log, refer, draft, im
 
 def run(argv=None):
     """Entry point: maps click's exits to the contract's codes and never shows a traceback."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "serve" not in args:
+        # A one-shot run builds a large graph of records that holds no reference cycles, and
+        # nothing it renders leaves cyclic garbage worth collecting (peak memory is the same
+        # either way), so the cyclic collector only re-walks live objects: at 10,000 partners,
+        # 24 full passes that free nothing, a third of the run. Reference counting still frees
+        # everything. serve runs for hours and keeps the collector.
+        gc.disable()
     try:
         rv = main.main(args=argv, prog_name="nurturekit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
