@@ -7,58 +7,69 @@ from pathlib import Path
 from .analysis import analyze
 from .diagnostics import has_errors
 from .loader import load_workspace
-from .parallel import both
+from .parallel import Other
 from .site import Site
 from .templates import Templates, salesy_templates
-from .writer import WriteResult, write_site
+from .writer import WriteResult, write_files, write_site
 
 
 @dataclass(frozen=True)
 class BuildResult:
     diagnostics: list
-    pages: dict | None
+    files: tuple | None          # every file of the site, sorted; None when nothing was built
     written: WriteResult | None
     analysis: object = None
 
 
 def render(root: Path, now, *, redact=False, cache=None):
-    """Validate, compute and render. Returns (pages | None, diagnostics, analysis)."""
+    """Validate, compute and render in this process. Returns (pages | None, diagnostics, analysis)."""
     ws, diags = load_workspace(root, now.date(), cache=cache)
     if ws is None:
         return None, diags, None
-    templates = Templates(root)
     analysis = analyze(ws, now, salesy_templates(root, ws.playbook))
-    pages = render_pages(analysis, templates, diags, redact)
+    pages = Site(analysis, Templates(root), diags, redact=redact).build()
     if has_errors(diags):   # a template error: never write a half-rendered site
         return None, diags, analysis
     return pages, diags, analysis
 
 
-def render_pages(analysis, templates, diags, redact=False) -> dict:
-    """Every page of the site. For a big practice the work is split across two processes: this
-    one renders the dashboard, calendar and the rest of the practice-wide pages with the first
-    half of the partners' pages, the other the reviews with the second half (measured at 1,000
-    partners, the two halves take about as long)."""
-    ids = [p.id for p in analysis.workspace.partners]
+def build(root: Path, out: Path, now, *, redact=False, cache=None) -> BuildResult:
+    """Validate, compute, render and write. For a big practice the pages are rendered and
+    written by two processes: this one does the practice-wide pages (dashboard, calendar,
+    drafts index ...) and the first half of the partners, the other the reviews and the second
+    half (at 1,000 partners the halves take about as long). The other half writes nothing
+    until this one has rendered too without a template error, so a failed build still writes
+    nothing."""
+    ws, diags = load_workspace(root, now.date(), cache=cache)
+    if ws is None:
+        return BuildResult(diags, None, None, None)
+    templates = Templates(root)
+    analysis = analyze(ws, now, salesy_templates(root, ws.playbook))
+    ids = [p.id for p in ws.partners]
     half = len(ids) // 2
-
-    def here():
-        return Site(analysis, templates, diags, redact=redact).build(ids[:half], shared=True, reviews=False)
 
     def there():
         found = []
         return Site(analysis, templates, found, redact=redact).build(ids[half:], shared=False, reviews=True), found
 
-    pages, (more, found) = both(here, there, len(ids))
-    for d in found:   # a template error met in the other half
+    def finish(value):
+        pages = value[0]
+        return tuple(sorted(pages)), *write_files(pages, out)
+
+    other = Other(there, report=lambda value: value[1], finish=finish, n_items=len(ids))
+    pages = Site(analysis, templates, diags, redact=redact).build(ids[:half], shared=True, reviews=False)
+    for d in other.summary():   # a template error met in the other half
         if d not in diags:
             diags.append(d)
-    pages.update(more)
-    return pages
-
-
-def build(root: Path, out: Path, now, *, redact=False, cache=None) -> BuildResult:
-    pages, diags, analysis = render(root, now, redact=redact, cache=cache)
-    if pages is None:
+    if has_errors(diags):
+        other.go(False)
         return BuildResult(diags, None, None, analysis)
-    return BuildResult(diags, pages, write_site(pages, out), analysis)
+    other.go(True)
+    names = []
+
+    def more():
+        theirs = other.result()
+        names.extend(theirs[0])
+        return theirs
+    written = write_site(pages, out, more=more)
+    return BuildResult(diags, tuple(sorted(set(pages) | set(names))), written, analysis)

@@ -149,7 +149,7 @@ class Store:
             return None
         return found["count"], found["diagnostics"]
 
-    def record_build(self, key: str | None, out: Path, pages: dict, diagnostics: list) -> None:
+    def record_build(self, key: str | None, out: Path, pages, diagnostics: list) -> None:
         if key is None:
             return
         out = Path(out)

@@ -268,10 +268,10 @@ def build(env, out, redact):
     if result.written is None:
         sys.exit(EXIT_INVALID)
     store.save_parse()
-    store.record_build(key, out, result.pages, result.diagnostics)
+    store.record_build(key, out, result.files, result.diagnostics)
     w = result.written
     secs = time.perf_counter() - started
-    click.echo(f"Built {len(result.pages)} files into {out} in {secs:.2f} s: {len(w.written)} written, "
+    click.echo(f"Built {len(result.files)} files into {out} in {secs:.2f} s: {len(w.written)} written, "
                f"{w.unchanged} unchanged, {len(w.removed)} removed.")
     click.echo(f"Open {out / 'index.html'}")
 

@@ -143,12 +143,13 @@ def refer(env, partner_id, client, received, bounce_to, declined, no_show, reaso
 
 def _next_for_referral(env, pid, client):
     from .analysis import analyze
-    from .build import render
+    from .site import Site
+    from .templates import Templates
     from .textout import LOOP_TODO
     ws, _ = env.load_workspace()
     if ws is None:
         return
-    a = analyze(ws, env.now)
+    a = analyze(ws, env.now, only={pid})
     p = ws.by_id[pid]
     mine = [r for r in p.referrals if r.client == client]
     if not mine:
@@ -159,7 +160,7 @@ def _next_for_referral(env, pid, client):
         click.echo("Nothing is waiting on this referral right now (the close-loop opens after the first session).")
         return
     click.echo("Next:")
-    pages, _, _ = render(env.root, env.now)
+    pages = Site(a, Templates(env.root), []).partner_bundle({pid})   # this partner's drafts only
     for x in pending:
         slug = f"{pid}-{x.loop}-"
         draft = next((k for k in sorted(pages or {}) if k.startswith(f"drafts/{slug}") and k.endswith(".eml")

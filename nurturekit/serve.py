@@ -102,7 +102,7 @@ class Builder:
         from .loader import load_workspace
         from .site import Site
         from .templates import Templates, salesy_templates
-        from .writer import write_pages, write_site
+        from .writer import write_files, write_site
         started, now = time.perf_counter(), self.now_fn()
         ws, diags = load_workspace(self.root, now.date(), cache=self.cache)
         if ws is None:
@@ -115,7 +115,7 @@ class Builder:
             found = list(diags)
             pages = Site(analyze(ws, now, None, only=quick), templates, found).partner_bundle(quick)
             if not has_errors(found):   # else the full build below reports the template error
-                written = write_pages(pages, self.out)
+                written, _ = write_files(pages, self.out)
                 self._wrote(written)
                 self.errors = []
                 ms = (time.perf_counter() - started) * 1000

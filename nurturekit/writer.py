@@ -62,22 +62,6 @@ def _write_all_new(items) -> None:
             pass   # re-raises the first error
 
 
-def write_pages(pages: dict, out: Path) -> tuple:
-    """Write some of a site's pages (each atomically, only those whose bytes changed), leaving
-    the manifest and every other file alone; the full write_site that follows records them."""
-    written = []
-    for rel in sorted(pages):
-        path = out / rel
-        try:
-            if path.read_bytes() == pages[rel]:
-                continue
-        except OSError:
-            pass
-        atomic_write(path, pages[rel])
-        written.append(rel)
-    return tuple(written)
-
-
 def previous_files(out: Path) -> set | None:
     manifest = out / MANIFEST
     if not out.exists():
@@ -95,11 +79,11 @@ def check_output(out: Path):
                            f"choose an empty folder with --out, or remove it first")
 
 
-def write_site(pages: dict, out: Path) -> WriteResult:
+def write_files(pages: dict, out: Path) -> tuple:
+    """Write pages whose bytes differ from what is on disk; (written paths, unchanged count).
+    A page that exists is replaced atomically; new pages are created directly (several at a
+    time: on a slow disk creating thousands of files is the build's longest step)."""
     out = Path(out)
-    before = previous_files(out)
-    if before is None:
-        raise UnsafeOutput(f"{out} is not empty and was not made by nurturekit")
     written, unchanged = [], 0
     made, fresh = set(), []
     for rel in sorted(pages):
@@ -123,15 +107,34 @@ def write_site(pages: dict, out: Path) -> WriteResult:
             fresh.append((path, data))      # nothing to protect; a crash leaves a file the next build redoes
         written.append(rel)
     _write_all_new(fresh)
+    return tuple(written), unchanged
+
+
+def write_site(pages: dict, out: Path, more=None) -> WriteResult:
+    """Write the site: `pages`, plus, when `more` is given, the pages another process wrote
+    (more() -> (names, written, unchanged)); then remove what the last build wrote that no
+    longer belongs, and record the new list of files."""
+    out = Path(out)
+    before = previous_files(out)
+    if before is None:
+        raise UnsafeOutput(f"{out} is not empty and was not made by nurturekit")
+    mine, unchanged = write_files(pages, out)
+    written, names = list(mine), set(pages)
+    if more is not None:
+        theirs, theirs_written, theirs_unchanged = more()
+        names |= set(theirs)
+        written += theirs_written
+        unchanged += theirs_unchanged
+    written.sort()
     removed = []
-    for rel in sorted(before - set(pages)):
+    for rel in sorted(before - names):
         path = out / rel
         if path.is_file() and out.resolve() in path.resolve().parents:
             path.unlink()
             removed.append(rel)
             _prune(path.parent, out)
     manifest = "# files written by nurturekit build; the rest of this folder is left alone\n" + \
-        "".join(f"{rel}\n" for rel in sorted(pages))
+        "".join(f"{rel}\n" for rel in sorted(names))
     mpath = out / MANIFEST
     if not mpath.is_file() or mpath.read_text("utf-8") != manifest:
         atomic_write(mpath, manifest.encode("utf-8"))

@@ -19,14 +19,47 @@ def forking(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
 
 
+def files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_two_processes_build_the_same_site_as_one(demo, tmp_path, forking, monkeypatch):
     two = build(demo, tmp_path / "two", NOW)
-    assert two.written is not None and two.pages
+    assert two.written is not None and len(two.files) > 50
     monkeypatch.setattr(parallel, "_enabled", False)
     one = build(demo, tmp_path / "one", NOW)
-    assert list(sorted(two.pages)) == list(sorted(one.pages))
-    assert two.pages == one.pages
-    assert two.diagnostics == one.diagnostics
+    assert two.files == one.files
+    assert files(tmp_path / "two") == files(tmp_path / "one")
+    assert two.written.written == one.written.written and two.diagnostics == one.diagnostics
+    # a second build of the same site in two processes rewrites nothing
+    monkeypatch.setattr(parallel, "_enabled", True)
+    again = build(demo, tmp_path / "two", NOW)
+    assert again.written.written == () and again.written.unchanged == len(one.files)
+
+
+def test_a_template_error_in_the_other_half_writes_nothing_at_all(demo, tmp_path, forking):
+    # the reviews are rendered by the child: break their template
+    (demo / "templates").mkdir(exist_ok=True)
+    (demo / "templates" / "review-month.html.j2").write_text("<p>{{ no_such_thing }}</p>\n")
+    result = build(demo, tmp_path / "site", NOW)
+    assert result.written is None and not (tmp_path / "site").exists()
+    assert [d.code for d in result.diagnostics if d.severity == "error"] == ["NK402"]
+
+
+def test_a_child_that_dies_while_writing_is_finished_here(demo, tmp_path, forking, monkeypatch):
+    import nurturekit.build as B
+    me = os.getpid()
+    real = B.write_files
+
+    def dying(pages, out):
+        if os.getpid() != me:
+            os._exit(9)
+        return real(pages, out)
+    monkeypatch.setattr(B, "write_files", dying)
+    two = build(demo, tmp_path / "two", NOW)
+    monkeypatch.setattr(parallel, "_enabled", False)
+    one = build(demo, tmp_path / "one", NOW)
+    assert files(tmp_path / "two") == files(tmp_path / "one")
 
 
 def test_two_processes_report_the_same_errors(demo, tmp_path, forking, monkeypatch):
