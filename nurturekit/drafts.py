@@ -180,18 +180,21 @@ class DraftMaker:
                 "progress": c.progress, "next": c.next}
 
     def _introduce(self, p):
-        """A partner worth introducing p to: on the rotation, another kind, not introduced before."""
-        if not hasattr(self, "_introduced"):   # who has been introduced to whom, both ways, built once
+        """A partner worth introducing p to: on the rotation, another kind, not introduced before;
+        among those, high tier first, then by id (the same kind only when no other kind is left)."""
+        if not hasattr(self, "_introduced"):   # built once: who met whom, and the candidates in order
             self._introduced = {}
             for q in self.ws.partners:
                 for h in q.history:
                     if h.with_:
                         self._introduced.setdefault(q.id, set()).add(h.with_)
                         self._introduced.setdefault(h.with_, set()).add(q.id)
-            self._introducible = [q for q in self.ws.partners if q.status == "active" and q.met]
+            self._introducible = sorted((q for q in self.ws.partners if q.status == "active" and q.met),
+                                        key=lambda q: (q.tier != "high", q.id))
         done = self._introduced.get(p.id, set())
-        candidates = [q for q in self._introducible if q.id != p.id and q.id not in done]
-        return min(candidates, key=lambda q: (q.kind == p.kind, q.tier != "high", q.id), default=None)
+        fits = (q for same in (False, True) for q in self._introducible
+                if (q.kind == p.kind) == same and q.id != p.id and q.id not in done)
+        return next(fits, None)   # stops at the first fit: no pass over every partner per draft
 
     def loops(self):
         out = []

@@ -75,6 +75,13 @@ class Facts:
         replies = sorted((h.replied.day, p.id) for p in self.ws.partners for h in p.history if h.replied)
         self._reply_days = [d for d, _ in replies]
         self._replies = replies
+        self.refs.sort(key=lambda pr: pr[1].received.day)   # stable: same-day referrals keep file order
+        self._ref_days = [r.received.day for _, r in self.refs]
+        loops = list(enumerate(a.loops))
+        self._by_deadline = sorted(loops, key=lambda il: il[1].deadline.day)
+        self._deadline_days = [x.deadline.day for _, x in self._by_deadline]
+        self._by_received = sorted(loops, key=lambda il: il[1].received.day)
+        self._received_days = [x.received.day for _, x in self._by_received]
 
     @staticmethod
     def _in_order(rows):
@@ -95,7 +102,14 @@ class Facts:
         return self._in_order(self._steps[lo:hi])
 
     def referrals(self, start, end):
-        return [(p, r) for p, r in self.refs if start <= r.received.day < end]
+        """(partner, referral) received in [start, end), by day, same-day ones in file order."""
+        return self.refs[bisect_left(self._ref_days, start):bisect_left(self._ref_days, end)]
+
+    def loops(self, start, end):
+        """The loops due or received in [start, end), in the analysis' order."""
+        hit = dict(self._by_deadline[bisect_left(self._deadline_days, start):bisect_left(self._deadline_days, end)])
+        hit.update(self._by_received[bisect_left(self._received_days, start):bisect_left(self._received_days, end)])
+        return [x for _, x in sorted(hit.items(), key=lambda kv: kv[0])]
 
     def meetings(self, start, end):
         return [p for p in self.ws.partners if p.met and start <= p.met < end and p.met <= self.today]
@@ -202,8 +216,7 @@ def monthly(a, y, m):
     touches = f.touches(start, end_c)
     refs = f.referrals(start, end_c)
     steps = f.steps_ending(start, end_c)
-    loops = [x for x in a.loops if start <= x.deadline.day < end_c or
-             (start <= x.received.day < end_c)]
+    loops = f.loops(start, end_c)
     open_loops = [x for x in loops if x.state in ("overdue", "late")]
     per = defaultdict(lambda: {"touches": 0, "replies": 0, "referrals": 0})
     for p, t in touches:
