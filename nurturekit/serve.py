@@ -53,6 +53,10 @@ def watched(root: Path, path: str) -> bool:
     return rel == "playbook.yaml" or (rel.startswith("partners/") and rel.endswith(".md")) or rel.startswith("templates/")
 
 
+class Stale(Exception):
+    """A newer save came in while building: this build's pages would be out of date."""
+
+
 class Builder:
     """Keeps the last good site in `out`; rebuilds with a parse cache.
 
@@ -72,7 +76,10 @@ class Builder:
         self.page_versions: dict = {}   # site path -> version that last wrote it
         self.errors: list = []
         self.good = False               # the last build succeeded (a first stage may build on it)
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()    # one build at a time
+        self.requests = threading.Lock()
+        self.ticket = 0                 # the newest rebuild asked for
+        self.pending: set | None = set()  # paths changed since the last build began (None: anything)
 
     def page_version(self, rel: str) -> int:
         return self.page_versions.get(rel, 0)
@@ -90,14 +97,30 @@ class Builder:
         self.version += 1
 
     def rebuild(self, changed=None):
-        """Build after `changed` (workspace-relative paths; None: anything may have changed)."""
+        """Build after `changed` (workspace-relative paths; None: anything may have changed).
+
+        A save made while a full build is running makes that build stale: it stops before
+        writing anything (Site checks between pages), and this one starts at once, with the
+        paths of both, so the newly saved page is on disk without waiting."""
+        with self.requests:
+            self.ticket += 1
+            mine = self.ticket
+            self.pending = None if changed is None or self.pending is None else self.pending | set(changed)
         with self.lock:
+            with self.requests:
+                if mine != self.ticket:
+                    return            # a newer request is waiting and will build all of it
+                changed, self.pending = self.pending, set()
             try:
-                self._rebuild(changed)
+                self._rebuild(changed, stale=lambda: self.ticket != mine)
+            except Stale:
+                with self.requests:   # hand what this build was for on to the next one
+                    self.pending = None if changed is None or self.pending is None else self.pending | changed
+                self.log("a newer save came in: building that instead")
             except Exception as exc:  # noqa: BLE001 - serve must never die on an edit
                 self._fail([f"internal error: {type(exc).__name__}: {exc}"])
 
-    def _rebuild(self, changed):
+    def _rebuild(self, changed, stale=lambda: False):
         from .analysis import analyze
         from .loader import load_workspace
         from .site import Site
@@ -121,7 +144,11 @@ class Builder:
                 ms = (time.perf_counter() - started) * 1000
                 self.log(f"{', '.join(sorted(quick))}: {len(written)} page(s) updated in {ms:.0f} ms")
         analysis = analyze(ws, now, salesy_templates(self.root, ws.playbook))
-        pages = Site(analysis, templates, diags).build()
+        if stale():
+            raise Stale
+        pages = Site(analysis, templates, diags, stale=stale).build()
+        if stale():
+            raise Stale
         if has_errors(diags):   # a template error: keep the last good site
             self._fail([str(d) for d in diags if d.severity == "error"])
             self.log("kept the last good site; fix the template and save again")

@@ -271,3 +271,34 @@ def test_serve_writes_the_edited_partners_pages_first(demo, tmp_path):
     logs.clear()
     b.rebuild({"playbook.yaml"})
     assert len(logs) == 1 and logs[0].startswith("rebuilt in")
+
+
+def test_serve_drops_a_full_build_made_stale_by_a_newer_save(demo, tmp_path):
+    """A second save during the full rebuild: the stale build writes nothing, the new one
+    starts at once and puts the newly saved page on disk first."""
+    from datetime import datetime
+    from nurturekit.serve import Builder
+    logs = []
+    b = Builder(demo, tmp_path / "site", lambda: datetime(2026, 12, 3, 9, 0), log=logs.append)
+    b.rebuild()
+    first, second = demo / "partners" / "dr-marcus-lee.md", demo / "partners" / "maple-elementary.md"
+    first.write_text(first.read_text() + "\nFirst save.\n")
+    second.write_text(second.read_text() + "\nSecond save.\n")
+    original = b._rebuild
+    calls = []
+
+    def racing(changed, stale=lambda: False):
+        calls.append(set(changed or ()))
+        if len(calls) == 1:   # the second save lands while the first full build runs
+            b.ticket += 1
+            b.pending = {"partners/maple-elementary.md"}
+        return original(changed, stale)
+    b._rebuild = racing
+    logs.clear()
+    b.rebuild({"partners/dr-marcus-lee.md"})
+    assert any("a newer save came in" in m for m in logs)
+    b.rebuild(set())   # what the waiting request would do: it builds both files' changes
+    assert calls[-1] == {"partners/dr-marcus-lee.md", "partners/maple-elementary.md"}
+    assert "Second save." in (tmp_path / "site" / "partners" / "maple-elementary.html").read_text()
+    assert "First save." in (tmp_path / "site" / "partners" / "dr-marcus-lee.html").read_text()
+    assert logs[-1].startswith("rebuilt in")
