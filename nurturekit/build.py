@@ -21,18 +21,6 @@ class BuildResult:
     analysis: object = None
 
 
-def render(root: Path, now, *, redact=False, cache=None):
-    """Validate, compute and render in this process. Returns (pages | None, diagnostics, analysis)."""
-    ws, diags = load_workspace(root, now.date(), cache=cache)
-    if ws is None:
-        return None, diags, None
-    analysis = analyze(ws, now, salesy_templates(root, ws.playbook))
-    pages = Site(analysis, Templates(root), diags, redact=redact).build()
-    if has_errors(diags):   # a template error: never write a half-rendered site
-        return None, diags, analysis
-    return pages, diags, analysis
-
-
 def build(root: Path, out: Path, now, *, redact=False, cache=None) -> BuildResult:
     """Validate, compute, render and write. For a big practice the pages are rendered and
     written by two processes: this one does the practice-wide pages (dashboard, calendar,
