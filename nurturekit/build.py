@@ -21,13 +21,17 @@ class BuildResult:
     analysis: object = None
 
 
-def build(root: Path, out: Path, now, *, redact=False, cache=None) -> BuildResult:
+def build(root: Path, out: Path, now, *, redact=False, cache=None, confirm=None) -> BuildResult:
     """Validate, compute, render and write. For a big practice the pages are rendered and
     written by two processes: this one does the practice-wide pages (dashboard, calendar,
     drafts index ...) and the first half of the partners, the other the reviews and the second
     half (at 1,000 partners the halves take about as long). The other half writes nothing
     until this one has rendered too without a template error, so a failed build still writes
-    nothing."""
+    nothing.
+
+    confirm: called once everything is rendered without an error, just before the first file is
+    written; when it returns False nothing is written (`serve` drops a build a newer save made
+    stale) and the result's `files` and `written` are None."""
     ws, diags = load_workspace(root, now.date(), cache=cache)
     if ws is None:
         return BuildResult(diags, None, None, None)
@@ -49,7 +53,7 @@ def build(root: Path, out: Path, now, *, redact=False, cache=None) -> BuildResul
     for d in other.summary():   # a template error met in the other half
         if d not in diags:
             diags.append(d)
-    if has_errors(diags):
+    if has_errors(diags) or (confirm is not None and not confirm()):
         other.go(False)
         return BuildResult(diags, None, None, analysis)
     other.go(True)

@@ -122,3 +122,27 @@ def load_workspace(root: Path, today: date, cache=None, overrides=None):
     partners.sort(key=lambda p: p.id)
     return Workspace(root=str(root), playbook=playbook, partners=tuple(partners),
                      by_id={p.id: p for p in partners}), diags
+
+
+def reload_partners(ws: Workspace, rels, today: date):
+    """`ws` (loaded for `today`) with these existing partner files read and checked again: what
+    `serve` does first for a save that touched only partner files, so the page being edited is
+    rebuilt without reading the whole practice. Each file is checked exactly as
+    load_workspace checks it (its validation depends only on its text, today, and the ids of
+    partners and plays, which such a save cannot change). Returns (Workspace | None, diagnostics)."""
+    root = Path(ws.root)
+    ids, plays = set(ws.by_id), ws.playbook.plays
+    by_id, diags = dict(ws.by_id), []
+    for rel in sorted(rels):
+        pid = Path(rel).stem
+        text, found = read_text(root / rel, rel)
+        if text is not None:
+            partner, found = parse_partner(pid, rel, text, today, plays, ids)
+            if partner is not None:
+                by_id[pid] = partner
+        diags += found
+    diags = sorted(set(diags), key=lambda d: (d.path, d.line, d.col, d.code))
+    if any(d.severity == "error" for d in diags):
+        return None, diags
+    partners = tuple(by_id[pid] for pid in sorted(by_id))
+    return Workspace(root=ws.root, playbook=ws.playbook, partners=partners, by_id={p.id: p for p in partners}), diags

@@ -53,122 +53,238 @@ def watched(root: Path, path: str) -> bool:
     return rel == "playbook.yaml" or (rel.startswith("partners/") and rel.endswith(".md")) or rel.startswith("templates/")
 
 
-class Stale(Exception):
-    """A newer save came in while building: this build's pages would be out of date."""
-
-
 class Builder:
-    """Keeps the last good site in `out`; rebuilds with a parse cache.
+    """Keeps the site in `out` up to date with the workspace, one save at a time.
 
-    A save that touches only partner files is built in two stages: first the pages of those
-    partners (their partner pages and drafts, from an analysis of just them, byte for byte
-    what the full build makes), so the page being edited is on disk within milliseconds;
-    then the full build, which brings the dashboard, calendar, metrics and reviews up to date
-    and writes only what changed. Each page keeps the version of its last change, so an open
-    page reloads once, when its own file has changed."""
+    A save is handled in two stages:
 
-    def __init__(self, root: Path, out: Path, now_fn, log=print):
+    1. Here, at once. When only existing partner files changed, just those files are read and
+       checked again against the last good workspace, and their partners' own pages (partner
+       page and drafts, byte for byte what the full build makes) are written: the page being
+       edited is on disk within milliseconds, whatever the size of the practice. Any other
+       change (playbook, templates, a file added or removed) loads the workspace whole. Either
+       way an invalid save is reported straight away and the last good site stays.
+    2. The full build, in a process of its own (FullBuild): it brings the dashboard, calendar,
+       metrics and reviews up to date and writes only what changed. A newer save ends it at
+       once unless it is already writing, so a long build never holds up the next page and
+       never overwrites a newer one.
+
+    Each page keeps the version of its last change, so an open page reloads once, when its own
+    file has changed."""
+
+    def __init__(self, root: Path, out: Path, now_fn, log=print, cache: bool = True):
         from . import parallel
         parallel.disable()   # never fork a process that runs the watcher's and the server's threads
         self.root, self.out, self.now_fn, self.log = Path(root), Path(out), now_fn, log
-        self.cache: dict = {}
+        self.cache = cache             # the full build may use the workspace's .nurturekit-cache/
+        self.parse_cache: dict = {}
+        self.ws = self.templates = None  # the last good workspace and the templates it was built with
+        self.ws_day = None
+        self.good = False              # the last full build succeeded: a save may take the quick path
         self.version = 0
-        self.page_versions: dict = {}   # site path -> version that last wrote it
+        self.page_versions: dict = {}  # site path -> version that last wrote it
         self.errors: list = []
-        self.good = False               # the last build succeeded (a first stage may build on it)
-        self.lock = threading.Lock()    # one build at a time
-        self.requests = threading.Lock()
-        self.ticket = 0                 # the newest rebuild asked for
-        self.pending: set | None = set()  # paths changed since the last build began (None: anything)
+        self.lock = threading.Lock()   # one save handled at a time
+        self.state = threading.Lock()  # versions, errors, and the running full build
+        self.full = None               # the FullBuild of the last save, running or finished
 
     def page_version(self, rel: str) -> int:
         return self.page_versions.get(rel, 0)
 
     def _wrote(self, paths):
-        self.version += 1
-        for rel in paths:
-            self.page_versions[rel] = self.version
+        with self.state:
+            self.version += 1
+            for rel in paths:
+                self.page_versions[rel] = self.version
+            self.errors = []
 
-    def _fail(self, errors):
-        self.errors = errors
+    def _fail(self, errors, advice):
+        with self.state:
+            self.errors = errors
+            self.good = False
+            self.version += 1
         for e in errors:
             self.log(e)
-        self.good = False
-        self.version += 1
+        self.log(advice)
 
     def rebuild(self, changed=None):
-        """Build after `changed` (workspace-relative paths; None: anything may have changed).
-
-        A save made while a full build is running makes that build stale: it stops before
-        writing anything (Site checks between pages), and this one starts at once, with the
-        paths of both, so the newly saved page is on disk without waiting."""
-        with self.requests:
-            self.ticket += 1
-            mine = self.ticket
-            self.pending = None if changed is None or self.pending is None else self.pending | set(changed)
+        """Bring the site up to date after `changed` (workspace-relative paths; None or empty:
+        anything may have changed). Returns once this save's own pages are on disk; the full
+        build goes on in the background (wait() waits for it)."""
         with self.lock:
-            with self.requests:
-                if mine != self.ticket:
-                    return            # a newer request is waiting and will build all of it
-                changed, self.pending = self.pending, set()
+            started = time.perf_counter()
+            if self.full is not None:
+                self.full.stop()
+            now = self.now_fn()
             try:
-                self._rebuild(changed, stale=lambda: self.ticket != mine)
-            except Stale:
-                with self.requests:   # hand what this build was for on to the next one
-                    self.pending = None if changed is None or self.pending is None else self.pending | changed
-                self.log("a newer save came in: building that instead")
+                ok = self._here(changed, now, started)
             except Exception as exc:  # noqa: BLE001 - serve must never die on an edit
-                self._fail([f"internal error: {type(exc).__name__}: {exc}"])
+                self._fail([f"internal error: {type(exc).__name__}: {exc}"], "kept the last good site")
+                return
+            if ok:
+                self.full = FullBuild(self, now, started)
 
-    def _rebuild(self, changed, stale=lambda: False):
+    def wait(self, timeout=None):
+        """Wait for the full build of the last save to finish."""
+        full = self.full
+        if full is not None:
+            full.thread.join(timeout)
+
+    def _here(self, changed, now, started) -> bool:
+        """Stage 1. False when the workspace is invalid (nothing to build)."""
         from .analysis import analyze
-        from .loader import load_workspace
+        from .loader import load_workspace, reload_partners
         from .site import Site
-        from .templates import Templates, salesy_templates
-        from .writer import write_files, write_site
-        started, now = time.perf_counter(), self.now_fn()
-        ws, diags = load_workspace(self.root, now.date(), cache=self.cache)
-        if ws is None:
-            self._fail([str(d) for d in diags if d.severity == "error"])
-            self.log("kept the last good site; fix the lines above and save again")
-            return
-        templates = Templates(self.root)
-        quick = self._partners_only(changed, ws)
+        from .templates import Templates
+        from .writer import write_files
+        quick = self._partners_only(changed, now)
         if quick:
-            found = list(diags)
-            pages = Site(analyze(ws, now, None, only=quick), templates, found).partner_bundle(quick)
-            if not has_errors(found):   # else the full build below reports the template error
+            ws, diags = reload_partners(self.ws, sorted(f"partners/{pid}.md" for pid in quick), now.date())
+        else:
+            ws, diags = load_workspace(self.root, now.date(), cache=self.parse_cache)
+            self.templates = Templates(self.root)
+        if ws is None:
+            self.ws = None
+            self._fail([str(d) for d in diags if d.severity == "error"],
+                       "kept the last good site; fix the lines above and save again")
+            return False
+        self.ws, self.ws_day = ws, now.date()
+        if quick:
+            found = []
+            pages = Site(analyze(ws, now, None, only=quick), self.templates, found).partner_bundle(quick)
+            if not has_errors(found):   # else the full build reports the template error
                 written, _ = write_files(pages, self.out)
                 self._wrote(written)
-                self.errors = []
                 ms = (time.perf_counter() - started) * 1000
                 self.log(f"{', '.join(sorted(quick))}: {len(written)} page(s) updated in {ms:.0f} ms")
-        analysis = analyze(ws, now, salesy_templates(self.root, ws.playbook))
-        if stale():
-            raise Stale
-        pages = Site(analysis, templates, diags, stale=stale).build()
-        if stale():
-            raise Stale
-        if has_errors(diags):   # a template error: keep the last good site
-            self._fail([str(d) for d in diags if d.severity == "error"])
-            self.log("kept the last good site; fix the template and save again")
-            return
-        result = write_site(pages, self.out)
-        self._wrote(result.written + result.removed)
-        self.errors, self.good = [], True
-        ms = (time.perf_counter() - started) * 1000
-        self.log(f"rebuilt in {ms:.0f} ms: {len(result.written)} written, {len(result.removed)} removed")
+        return True
 
-    def _partners_only(self, changed, ws):
-        """The ids of the changed partner files, when nothing else changed and they still exist."""
-        if not self.good or not changed:
+    def _partners_only(self, changed, now):
+        """The ids of the changed partner files, when nothing else changed, they all existed at
+        the last good build, and the day is the same (validation depends on it)."""
+        if not self.good or self.ws is None or not changed or now.date() != self.ws_day:
             return None
         ids = set()
         for rel in changed:
             if not (rel.startswith("partners/") and rel.endswith(".md") and rel.count("/") == 1):
                 return None
             ids.add(rel[len("partners/"):-3])
-        return ids if ids <= set(ws.by_id) else None
+        if not ids <= set(self.ws.by_id) or not all((self.root / "partners" / f"{pid}.md").is_file() for pid in ids):
+            return None
+        return ids
+
+
+class FullBuild:
+    """Stage 2 of a save: `nurturekit build` into the served folder, in a process of its own
+    (a new interpreter, not a fork: this process runs threads), so it takes no time from this
+    one and can be ended at any moment before it writes. It asks before writing its first
+    file; once told to go it is left to finish, so the site on disk is never half old, half new.
+    """
+
+    def __init__(self, builder: Builder, now, started):
+        import subprocess
+        import sys
+        self.b, self.started = builder, started
+        self.cancelled, self.writing = False, False
+        down_r, down_w = os.pipe()   # to the build: its job, then go or stop
+        up_r, up_w = os.pipe()       # from the build: ready, then done or errors
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", "import sys; from nurturekit.serve import _full_build; "
+                 "_full_build(int(sys.argv[1]), int(sys.argv[2]))", str(down_r), str(up_w)],
+                pass_fds=(down_r, up_w), start_new_session=True, env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        finally:
+            os.close(down_r)
+            os.close(up_w)
+        self.up, self.down = os.fdopen(up_r, "rb"), os.fdopen(down_w, "wb")
+        self.thread = threading.Thread(target=self._watch, args=(now,), daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        """End the build unless it is writing; then wait until it is over either way."""
+        with self.b.state:
+            self.cancelled = True
+            writing = self.writing
+        if not writing:
+            _end(self.proc)
+        self.thread.join()
+
+    def _watch(self, now):
+        from .parallel import _FAILED, _receive, _send
+        b = self.b
+
+        def answer():
+            found = _receive(self.up)
+            return ("lost", None) if found is _FAILED else found
+        try:
+            _send(self.down, (str(b.root), str(b.out), now, b.cache))
+            kind, value = answer()
+            if kind == "ready":
+                with b.state:
+                    go = self.writing = not self.cancelled
+                _send(self.down, go)
+                if not go:
+                    return
+                kind, value = answer()
+            if kind == "done":
+                written, removed = value
+                b._wrote(written + removed)
+                with b.state:
+                    b.good = True
+                ms = (time.perf_counter() - self.started) * 1000
+                b.log(f"rebuilt in {ms:.0f} ms: {len(written)} written, {len(removed)} removed")
+            elif kind == "errors":   # a template error (the workspace was checked before)
+                b._fail(value, "kept the last good site; fix the template and save again")
+            elif not self.cancelled:
+                b._fail(["internal error: the full build stopped unexpectedly"], "kept the last good site")
+        except (OSError, ValueError, TypeError):   # ended by a newer save, or a garbled answer
+            if not self.cancelled:
+                b._fail(["internal error: the full build stopped unexpectedly"], "kept the last good site")
+        finally:
+            for f in (self.up, self.down):
+                try:
+                    f.close()
+                except OSError:
+                    pass
+            self.proc.wait()
+
+
+def _end(proc):
+    """End a full build and the helper process it may have forked (its own session)."""
+    import signal
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
+    proc.wait()
+
+
+def _full_build(down_fd: int, up_fd: int):
+    """The full build's process: read the job, build, ask before writing, report."""
+    import gc
+    gc.disable()   # a short-lived process, as the command line's own runs
+    from .build import build
+    from .cache import Store
+    from .parallel import _receive, _send
+    with os.fdopen(down_fd, "rb") as down, os.fdopen(up_fd, "wb") as up:
+        root, out, now, cache = _receive(down)
+
+        def confirm():
+            _send(up, ("ready", None))
+            return _receive(down) is True
+        try:
+            store = Store(Path(root), enabled=cache)
+            result = build(Path(root), Path(out), now, cache=store.parse_cache(), confirm=confirm)
+            errors = [str(d) for d in result.diagnostics if d.severity == "error"]
+            if errors:
+                _send(up, ("errors", errors))
+            elif result.written is not None:
+                store.save_parse()
+                _send(up, ("done", (list(result.written.written), list(result.written.removed))))
+        except Exception as exc:  # noqa: BLE001 - reported in the page and the terminal
+            _send(up, ("errors", [f"internal error: {type(exc).__name__}: {exc}"]))
 
 
 class Debouncer:
@@ -241,6 +357,7 @@ def serve(root: Path, port: int, now_fn, log=print, ready=None, stop=None):
     out = Path(tempfile.mkdtemp(prefix="nurturekit-serve-"))
     builder = Builder(root, out, now_fn, log)
     builder.rebuild()
+    builder.wait()
     debounce = Debouncer(builder.rebuild)
 
     def rel(path):
@@ -276,5 +393,7 @@ def serve(root: Path, port: int, now_fn, log=print, ready=None, stop=None):
     finally:
         httpd.shutdown()
         observer.stop()
+        if builder.full is not None:
+            builder.full.stop()
         observer.join(timeout=2)
         shutil.rmtree(out, ignore_errors=True)

@@ -67,9 +67,8 @@ def when(m):
 
 
 class Site:
-    def __init__(self, analysis, templates, diags, redact=False, stale=None):
+    def __init__(self, analysis, templates, diags, redact=False):
         self.a, self.t, self.diags = analysis, templates, diags
-        self.stale = stale   # serve: stale() is true once a newer save makes this build pointless
         self.ws = analysis.workspace
         self.pb = self.ws.playbook
         self.today = analysis.today
@@ -82,9 +81,6 @@ class Site:
         return self.redactor(c, pid)
 
     def render(self, path, template, **ctx):
-        if self.stale is not None and self.stale():
-            from .serve import Stale
-            raise Stale
         depth = path.count("/")
         root = "../" * depth
         base = {"root": root, "nav": [{"href": root + href, "label": label, "current": href == path}

@@ -244,61 +244,66 @@ def test_serve_rebuilds_on_save_and_survives_bad_edits(demo):
 
 
 def test_serve_writes_the_edited_partners_pages_first(demo, tmp_path):
-    """A save of one partner file: that partner's pages are on disk before the full rebuild,
-    and the full rebuild then agrees with them byte for byte."""
+    """A save of one partner file: that partner's pages are on disk when rebuild() returns, and
+    the full build (in its own process) then agrees with them byte for byte."""
     from datetime import datetime
     from nurturekit.serve import Builder
     logs = []
     b = Builder(demo, tmp_path / "site", lambda: datetime(2026, 12, 3, 9, 0), log=logs.append)
     b.rebuild()
+    b.wait()
     assert b.good and "rebuilt in" in logs[-1]
     page = demo / "partners" / "dr-marcus-lee.md"
     page.write_text(page.read_text() + "\nThe new office opens in January.\n")   # a line in the notes
     logs.clear()
     b.rebuild({"partners/dr-marcus-lee.md"})
-    assert logs[0].startswith("dr-marcus-lee: ") and "page(s) updated in" in logs[0]
-    assert "rebuilt in" in logs[1] and ": 0 written," in logs[1]   # notes show on that page only
     html = (tmp_path / "site" / "partners" / "dr-marcus-lee.html").read_text()
     assert "The new office opens in January." in html
+    assert logs == [logs[0]] and logs[0].startswith("dr-marcus-lee: ") and "page(s) updated in" in logs[0]
+    b.wait()
+    assert "rebuilt in" in logs[1] and ": 0 written," in logs[1]   # notes show on that page only
     # a new referral: first its partner's pages, then the dashboard, drafts index and the rest
     page.write_text(page.read_text().replace("referrals:\n", "referrals:\n  - {client: Q.Z., received: 2026-12-03 08:00}\n", 1))
     logs.clear()
     b.rebuild({"partners/dr-marcus-lee.md"})
+    b.wait()
     assert logs[0].startswith("dr-marcus-lee: ") and "rebuilt in" in logs[1]
     assert ": 0 written," not in logs[1]
     assert "Q.Z." in (tmp_path / "site" / "index.html").read_text()
     # a playbook change is never a partial build
     logs.clear()
     b.rebuild({"playbook.yaml"})
+    b.wait()
     assert len(logs) == 1 and logs[0].startswith("rebuilt in")
+    # an invalid save is reported at once, and the site on disk stays as it was
+    before = (tmp_path / "site" / "partners" / "dr-marcus-lee.html").read_bytes()
+    page.write_text(page.read_text().replace("kind: pcp", "kind: pcpp"))
+    logs.clear()
+    b.rebuild({"partners/dr-marcus-lee.md"})
+    assert not b.good and "NK105" in b.errors[0]
+    assert (tmp_path / "site" / "partners" / "dr-marcus-lee.html").read_bytes() == before
 
 
-def test_serve_drops_a_full_build_made_stale_by_a_newer_save(demo, tmp_path):
-    """A second save during the full rebuild: the stale build writes nothing, the new one
-    starts at once and puts the newly saved page on disk first."""
+def test_serve_ends_a_full_build_made_stale_by_a_newer_save(demo, tmp_path):
+    """A second save while the first save's full build runs: that build is ended before it
+    writes anything, the newly saved page is written at once, and the next full build covers
+    both saves."""
     from datetime import datetime
     from nurturekit.serve import Builder
     logs = []
     b = Builder(demo, tmp_path / "site", lambda: datetime(2026, 12, 3, 9, 0), log=logs.append)
     b.rebuild()
+    b.wait()
     first, second = demo / "partners" / "dr-marcus-lee.md", demo / "partners" / "maple-elementary.md"
-    first.write_text(first.read_text() + "\nFirst save.\n")
-    second.write_text(second.read_text() + "\nSecond save.\n")
-    original = b._rebuild
-    calls = []
-
-    def racing(changed, stale=lambda: False):
-        calls.append(set(changed or ()))
-        if len(calls) == 1:   # the second save lands while the first full build runs
-            b.ticket += 1
-            b.pending = {"partners/maple-elementary.md"}
-        return original(changed, stale)
-    b._rebuild = racing
+    first.write_text(first.read_text().replace("referrals:\n", "referrals:\n  - {client: Q.Z., received: 2026-12-03 08:00}\n", 1))
     logs.clear()
     b.rebuild({"partners/dr-marcus-lee.md"})
-    assert any("a newer save came in" in m for m in logs)
-    b.rebuild(set())   # what the waiting request would do: it builds both files' changes
-    assert calls[-1] == {"partners/dr-marcus-lee.md", "partners/maple-elementary.md"}
+    stale = b.full
+    second.write_text(second.read_text() + "\nSecond save.\n")
+    b.rebuild({"partners/maple-elementary.md"})
+    assert stale.cancelled and stale.proc.poll() is not None
     assert "Second save." in (tmp_path / "site" / "partners" / "maple-elementary.html").read_text()
-    assert "First save." in (tmp_path / "site" / "partners" / "dr-marcus-lee.html").read_text()
-    assert logs[-1].startswith("rebuilt in")
+    b.wait()
+    assert [m.split(":")[0] for m in logs[:2]] == ["dr-marcus-lee", "maple-elementary"]
+    assert len(logs) == 3 and logs[-1].startswith("rebuilt in")   # the first full build never reported
+    assert "Q.Z." in (tmp_path / "site" / "index.html").read_text()
