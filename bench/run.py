@@ -75,6 +75,7 @@ def measure(label, cmd, cwd, runs, before=None, ok=(0,), env=None):
     for _ in range(runs):
         if before:
             before()
+        os.sync()   # start each run on a quiet disk: the last run's (or the clean-up's) writes are not this one's
         secs, mb, done = run(cmd, cwd, env)
         if done.returncode not in ok:
             raise SystemExit(f"{label}: {' '.join(map(str, cmd))} exited {done.returncode}\n"

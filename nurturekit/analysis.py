@@ -61,17 +61,18 @@ class Analysis:
         return out
 
 
-def analyze(workspace, now: datetime, template_warnings=None, only=None) -> Analysis:
+def analyze(workspace, now: datetime, template_warnings=None, only=None, pages=True) -> Analysis:
     """Everything about the workspace as of `now`. With `only` (a set of partner ids), just
     what those partners' own pages need: their touches, steps, loops, tasks and warnings, each
     exactly as the whole analysis has them, and no metrics (`serve` uses it to put the page
-    you just edited on disk first)."""
+    you just edited on disk first). With pages=False, what `check` and `due` need: no
+    projection into the future (`projected` stops at today, like `steps`) and no metrics."""
     today = now.date()
     pb = workspace.playbook
     partners = tuple(workspace.partners) if only is None else tuple(p for p in workspace.partners if p.id in only)
     subset = None if only is None else partners
     touches = collect_touches(workspace.partners, pb.plays, today, only=only)
-    horizon = today + timedelta(days=PROJECTION_DAYS)
+    horizon = today + timedelta(days=PROJECTION_DAYS) if pages else today
     projected = {p.id: steps(p, touches[p.id], pb, today, until=horizon) for p in partners if p.met is not None}
     # steps through today are a prefix of the projection: later steps never change earlier ones
     stp = {pid: [s for s in ss if s.start <= today] for pid, ss in projected.items()}
@@ -79,7 +80,7 @@ def analyze(workspace, now: datetime, template_warnings=None, only=None) -> Anal
         workspace=workspace, now=now, touches=touches, steps=stp, projected=projected,
         loops=L.all_loops(workspace, now, subset), tasks=L.all_tasks(workspace, now, subset),
         warnings=L.warnings_for(workspace, now, touches, stp, template_warnings if only is None else None, subset),
-        metrics=M.compute(workspace, now, touches, stp) if only is None else {}, partners=partners)
+        metrics=M.compute(workspace, now, touches, stp) if only is None and pages else {}, partners=partners)
 
 
 def due_json(a: Analysis) -> dict:

@@ -86,7 +86,7 @@ def print_diags(diags, after="Fix the lines above and run again."):
         click.echo(f"{errors} error{'s' if errors != 1 else ''}. {after}", err=True)
 
 
-def analysis_or_exit(env: Env, fmt="text"):
+def analysis_or_exit(env: Env, fmt="text", pages=True):
     from .analysis import analyze
     from .templates import salesy_templates
     ws, diags = load(env, quiet=fmt == "json")
@@ -95,7 +95,7 @@ def analysis_or_exit(env: Env, fmt="text"):
             click.echo(json.dumps({"now": env.now.strftime("%Y-%m-%dT%H:%M"),
                                    "errors": [d.as_json() for d in diags if d.severity == "error"]}, indent=1))
         sys.exit(EXIT_INVALID)
-    return analyze(ws, env.now, salesy_templates(env.root, ws.playbook)), diags
+    return analyze(ws, env.now, salesy_templates(env.root, ws.playbook), pages=pages), diags
 
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -120,7 +120,7 @@ def check(env, strict, fmt):
     errors = [d for d in diags if d.severity == "error"]
     a = None
     if ws is not None:
-        a = analyze(ws, env.now, salesy_templates(env.root, ws.playbook))
+        a = analyze(ws, env.now, salesy_templates(env.root, ws.playbook), pages=False)
         extra = [Warning(_pid(d.path), "patient-data", f"{d.code} {d.message}", d.path, d.line)
                  for d in diags if d.severity == "warning"]
         a = _with_warnings(a, extra)
@@ -191,7 +191,7 @@ def due(env, fmt):
     """This week's step for every partner on the rotation, and the prospects."""
     from .analysis import due_json
     from .textout import due_lines
-    a, _ = analysis_or_exit(env, fmt)
+    a, _ = analysis_or_exit(env, fmt, pages=False)
     if fmt == "json":
         click.echo(json.dumps(due_json(a), indent=1))
     else:

@@ -12,7 +12,7 @@ DATE_FORMS = "a date like 2026-05-01"
 MOMENT_FORMS = "a date like 2026-05-01 or a moment like 2026-05-01 10:30 (or 2026-05-01T10:30)"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Moment:
     """A date with an optional local time. Ordering is by (date, time or 00:00)."""
 
@@ -34,6 +34,9 @@ class Moment:
 
     def __str__(self) -> str:
         return self.iso()
+
+    def __reduce__(self):   # the cache pickles tens of thousands: the constructor beats slots' setstate
+        return Moment, (self.day, self.clock)
 
 
 def parse_moment(text: str, *, allow_time: bool = True) -> Moment | None:
