@@ -135,6 +135,8 @@ def serve_rebuild(ws: Path, runs: int) -> dict:
         src = root / "partners" / "partner-00007.md"
         page = builder.out / "partners" / "partner-00007.html"
         original = src.read_text()
+        if not page.exists():
+            sys.exit(f"serve's first build failed: {{builder.errors}}")
         times = []
         for i in range({runs}):
             marker = f"benchmark marker {{i}}"

@@ -189,12 +189,13 @@ class FullBuild:
         down_r, down_w = os.pipe()   # to the build: its job, then go or stop
         up_r, up_w = os.pipe()       # from the build: ready, then done or errors
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        self.stderr = tempfile.TemporaryFile()   # kept to explain a build that dies
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", "import sys; from nurturekit.serve import _full_build; "
                  "_full_build(int(sys.argv[1]), int(sys.argv[2]))", str(down_r), str(up_w)],
                 pass_fds=(down_r, up_w), start_new_session=True, env=env,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr)
         finally:
             os.close(down_r)
             os.close(up_w)
@@ -238,17 +239,28 @@ class FullBuild:
             elif kind == "errors":   # a template error (the workspace was checked before)
                 b._fail(value, "kept the last good site; fix the template and save again")
             elif not self.cancelled:
-                b._fail(["internal error: the full build stopped unexpectedly"], "kept the last good site")
+                self._lost()
         except (OSError, ValueError, TypeError):   # ended by a newer save, or a garbled answer
             if not self.cancelled:
-                b._fail(["internal error: the full build stopped unexpectedly"], "kept the last good site")
+                self._lost()
         finally:
-            for f in (self.up, self.down):
+            for f in (self.up, self.down, self.stderr):
                 try:
                     f.close()
                 except OSError:
                     pass
             self.proc.wait()
+
+    def _lost(self):
+        """The build's process died without an answer: say so, with the last thing it printed."""
+        self.proc.wait()
+        try:
+            self.stderr.seek(0)
+            said = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        except OSError:
+            said = []
+        why = f": {said[-1]}" if said else f" (exit status {self.proc.returncode})"
+        self.b._fail([f"internal error: the full build stopped unexpectedly{why}"], "kept the last good site")
 
 
 def _end(proc):

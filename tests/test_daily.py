@@ -307,3 +307,26 @@ def test_serve_ends_a_full_build_made_stale_by_a_newer_save(demo, tmp_path):
     assert [m.split(":")[0] for m in logs[:2]] == ["dr-marcus-lee", "maple-elementary"]
     assert len(logs) == 3 and logs[-1].startswith("rebuilt in")   # the first full build never reported
     assert "Q.Z." in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_serve_reports_a_template_error_from_the_full_build(demo, tmp_path):
+    """A broken template is found by the full build's process: the error reaches the page's
+    status and the terminal, and the last good site stays on disk."""
+    from datetime import datetime
+    from nurturekit.serve import Builder
+    logs = []
+    b = Builder(demo, tmp_path / "site", lambda: datetime(2026, 12, 3, 9, 0), log=logs.append)
+    b.rebuild()
+    b.wait()
+    before = (tmp_path / "site" / "index.html").read_bytes()
+    (demo / "templates").mkdir(exist_ok=True)
+    (demo / "templates" / "index.html.j2").write_text("{% extends 'base.html.j2' %}\n{% block content %}{{ oops( }}{% endblock %}\n")
+    b.rebuild({"templates/index.html.j2"})
+    b.wait()
+    assert not b.good and b.errors and "NK401" in b.errors[0] and "templates/index.html.j2:2" in b.errors[0]
+    assert "fix the template" in logs[-1]
+    assert (tmp_path / "site" / "index.html").read_bytes() == before
+    (demo / "templates" / "index.html.j2").unlink()
+    b.rebuild({"templates/index.html.j2"})
+    b.wait()
+    assert b.good and not b.errors and logs[-1].startswith("rebuilt in")
