@@ -115,27 +115,22 @@ def has_shared_client(partner, d: date, today: date) -> bool:
 
 
 def resolve_play(planned, partner, d, plays, today):
-    play, seen = planned, set()
-    while play in plays and play not in seen:
-        seen.add(play)
-        req = plays[play].requires
-        lacks = (req.get("tier") == "high" and partner.tier != "high") or \
-                (req.get("shared_clients") and not has_shared_client(partner, d, today))
-        if not lacks or not plays[play].otherwise:
-            return play
-        play = plays[play].otherwise
-    return play
+    """The step's play: the planned one, or its `otherwise` when the partner lacks what the
+    planned play `requires` on day d. One substitution, as the spec says: the `otherwise`
+    play is used as it is, whatever it requires itself."""
+    play = plays.get(planned)
+    if play is None or not play.otherwise:
+        return planned
+    req = play.requires
+    lacks = (req.get("tier") == "high" and partner.tier != "high") or \
+            (bool(req.get("shared_clients")) and not has_shared_client(partner, d, today))
+    return play.otherwise if lacks else planned
 
 
 def _date_free(planned, plays) -> bool:
     """True when the play a week resolves to cannot depend on the day (no shared-clients rule)."""
-    play, seen = planned, set()
-    while play in plays and play not in seen:
-        seen.add(play)
-        if plays[play].requires.get("shared_clients"):
-            return False
-        play = plays[play].otherwise
-    return True
+    play = plays.get(planned)
+    return play is None or not play.otherwise or not play.requires.get("shared_clients")
 
 
 def steps(partner, touches: PartnerTouches, playbook, today: date, until: date | None = None):

@@ -193,6 +193,15 @@ def test_substitution_for_tier_and_shared_clients(tmp_path):
         assert (s["planned"], s["play"]) == (planned, play), pid
 
 
+def test_substitution_happens_once(tmp_path):
+    """The `otherwise` play is used as it is, even when it has requirements of its own: a
+    standard-tier partner without shared clients gets care-collaboration in week 11."""
+    from conftest import PLAYBOOK
+    playbook = PLAYBOOK + "plays:\n  in-person-visit: {otherwise: care-collaboration}\n"
+    s = due(tmp_path, {"dr-a": met("2026-01-01")}, "2026-03-12", playbook=playbook)["steps"][0]
+    assert (s["week"], s["planned"], s["play"]) == (11, "in-person-visit", "care-collaboration")
+
+
 def test_future_anchor_restart_and_status(tmp_path):
     parts = {"future": met("2026-03-01"), "paused": met("2026-01-01", "status: paused\n"),
              "restarted": met("2025-06-01", "restart: 2026-01-15\n")}
