@@ -368,11 +368,12 @@ class Site:
             if not (p.status == "active" and p.met is not None):
                 continue
             all_steps = [s for s in self.a.projected.get(p.id, []) if s.start <= horizon]
+            shown = [s for s in all_steps if s.start >= weeks[0]]   # the grid's weeks only
             cells = []
             for w in weeks:
                 cell = [{"play": self.pb.plays[s.play].name, "status": s.status, "label": STATE_LABEL[s.status],
                          "number": self.pb.plays[s.play].number, "start": s.start.isoformat()}
-                        for s in all_steps if w <= s.start < w + timedelta(days=7)]
+                        for s in shown if w <= s.start < w + timedelta(days=7)]
                 cells.append({"steps": cell, "this_week": w == monday})
             rows.append({"partner": p.name, "href": self.partner_href(p.id), "cells": cells})
             for s in all_steps:
