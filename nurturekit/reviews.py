@@ -487,7 +487,8 @@ def quarter_lines(r):
            "1. Top referral sources: " + (", ".join(f"{x['name']} ({x['count']})" for x in r["top_sources"]) or "none"),
            f"2. Stale relationships (no referral in 90 days): {len(r['stale'])}"]
     for x in r["stale"]:
-        out.append(f"     {x['name']}: last referral {x['last_referral'] or 'never'}; try a {x['suggested']}")
+        last = f"last referral {x['last_referral']}" if x["last_referral"] else "no referral yet"
+        out.append(f"     {x['name']}: {last}; try a {x['suggested']}")
     out.append(f"3. Pipeline: {pipe['new']} new and {pipe['contacted']} contacted prospects; "
                f"{plural(pipe['meetings'], 'meeting')} ({pipe['meetings_per_week']} a week)")
     out.append("4. Compliance by owner: " + (", ".join(

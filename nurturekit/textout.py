@@ -121,7 +121,8 @@ def metrics_lines(a):
     out = [f"Metrics as of {a.today}:"]
     for name, m in a.metrics.items():
         state = {"below": "below target", "above": "above target", "on-target": "on target", None: ""}[m["status"]]
-        out.append(f"  {LABELS[name]:<38} {fmt_value(name, m['value']):>8}   target {fmt_target(name, m['target']):<16} {state}")
+        target = f"target {fmt_target(name, m['target'])}" if m["target"] is not None else "no target set"
+        out.append(f"  {LABELS[name]:<38} {fmt_value(name, m['value']):>8}   {target:<23} {state}".rstrip())
     return out
 
 
