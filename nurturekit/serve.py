@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from .diagnostics import has_errors
 
 DEBOUNCE = 0.05   # seconds of quiet before a rebuild
+SEPARATE_PROCESS = os.name == "posix"   # the full build's own process needs pass_fds and process groups
 IGNORED = re.compile(r"(^\.|^#.*#$|~$|\.sw[a-p]$|\.tmp$|^4913$|\.bak$|\.orig$)")
 LIVE_JS = b"""(function () {
   var version = null, box = null;
@@ -122,7 +123,7 @@ class Builder:
                 self._fail([f"internal error: {type(exc).__name__}: {exc}"], "kept the last good site")
                 return
             if ok:
-                self.full = FullBuild(self, now, started)
+                self.full = (FullBuild if SEPARATE_PROCESS else InlineBuild)(self, now, started)
 
     def wait(self, timeout=None):
         """Wait for the full build of the last save to finish."""
@@ -261,6 +262,41 @@ class FullBuild:
             said = []
         why = f": {said[-1]}" if said else f" (exit status {self.proc.returncode})"
         self.b._fail([f"internal error: the full build stopped unexpectedly{why}"], "kept the last good site")
+
+
+class InlineBuild:
+    """The full build in a thread of this process, where a process of its own is not to be
+    had (Windows). A newer save cannot end it early; it waits for it, and the build writes
+    nothing once it knows it is stale."""
+
+    def __init__(self, builder: Builder, now, started):
+        self.b, self.started, self.now = builder, started, now
+        self.cancelled = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.cancelled = True
+        self.thread.join()
+
+    def _run(self):
+        from .build import build
+        b = self.b
+        try:
+            result = build(b.root, b.out, self.now, cache=b.parse_cache, confirm=lambda: not self.cancelled)
+        except Exception as exc:  # noqa: BLE001 - serve must never die on an edit
+            b._fail([f"internal error: {type(exc).__name__}: {exc}"], "kept the last good site")
+            return
+        errors = [str(d) for d in result.diagnostics if d.severity == "error"]
+        if errors:
+            b._fail(errors, "kept the last good site; fix the template and save again")
+        elif result.written is not None:
+            b._wrote(list(result.written.written + result.written.removed))
+            with b.state:
+                b.good = True
+            ms = (time.perf_counter() - self.started) * 1000
+            b.log(f"rebuilt in {ms:.0f} ms: {len(result.written.written)} written, "
+                  f"{len(result.written.removed)} removed")
 
 
 def _end(proc):
