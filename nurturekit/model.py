@@ -123,6 +123,7 @@ class Partner:
     gifts: tuple = ()
     notes: str = ""
     notes_line: int = 1
+    mentions: frozenset = frozenset()   # partners whose touches this file may hold (warm introductions, bounces)
 
     @property
     def anchor(self) -> date | None:

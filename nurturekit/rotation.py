@@ -57,7 +57,10 @@ def collect_touches(partners, plays, today, only=None):
         if day <= today and pid in raw:
             raw[pid].append(Touch(day, is_filter, source, line, owner))
 
-    for p in partners:
+    # with `only`, just the files that can hold those partners' touches: their own, and the
+    # ones that mention them (a warm introduction, a bounce)
+    sources = partners if only is None else [p for p in partners if p.id in raw or not p.mentions.isdisjoint(raw)]
+    for p in sources:
         for h in p.history:
             play = plays.get(h.play)
             add(p.id, h.date.day, bool(play and play.is_filter), h.play, h.line, p.id)

@@ -135,6 +135,8 @@ def _build(pid, path, out, body, body_line):
     for key in ("tags", "staff", "next_steps", "history", "referrals", "shared_clients", "gifts"):
         clean[key] = tuple(clean.get(key) or ())
     clean["answers"] = {k: v for k, v in (clean.get("answers") or {}).items() if v}
+    clean["mentions"] = frozenset({h.with_ for h in clean["history"] if h.with_} |
+                                  {r.bounced_to for r in clean["referrals"] if r.bounced_to})
     return Partner(id=pid, path=path, notes=body, notes_line=body_line, **clean)
 
 
