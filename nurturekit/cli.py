@@ -52,7 +52,28 @@ def _now(value: str | None) -> datetime:
     return parsed
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """The daily-work commands (new, log, refer, draft, import, audit, serve) live in
+    commands.py and are imported only when one of them, or the list of all, is asked for:
+    check, due and metrics start faster without them."""
+
+    @staticmethod
+    def _daily():
+        from . import commands  # noqa: F401 - registers the daily-work commands on `main`
+
+    def get_command(self, ctx, name):
+        found = super().get_command(ctx, name)
+        if found is None:
+            self._daily()
+            found = super().get_command(ctx, name)
+        return found
+
+    def list_commands(self, ctx):
+        self._daily()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="nurturekit")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=".",
               help="The workspace folder (holds playbook.yaml and partners/). Default: the current folder.")
@@ -322,9 +343,6 @@ def playbook(env, defaults):
     click.echo("Calendar:")
     for i, pid in enumerate(pb.calendar, 1):
         click.echo(f"  week {i:>2}: {pb.plays[pid].name}")
-
-
-from . import commands  # noqa: E402,F401  (registers new, log, refer, draft, import, audit, serve)
 
 
 def run(argv=None):

@@ -3,9 +3,8 @@ templates/ folder first, then from the package. Template errors become diagnosti
 from __future__ import annotations
 
 import traceback
+from functools import lru_cache
 from pathlib import Path
-
-import jinja2
 
 from .diagnostics import Diagnostic
 
@@ -29,33 +28,48 @@ def day(text):
     return f"{d.strftime('%B')} {d.day}"
 
 
-class _Environment(jinja2.Environment):
-    """Page contexts are plain dicts, and `row.name` in a template costs Jinja a failed
-    attribute lookup (an exception) before it tries the key. Look the key up first for a
-    plain dict: the pages render about a sixth faster. A key never shadows a dict method here,
-    since no context has a key named like one (items, get, ...)."""
+@lru_cache(maxsize=1)
+def _environment_class():
+    """Jinja is imported on the first render only: check, due and metrics read the email
+    templates' text (for salesy asks) but never render, and start faster without it."""
+    import jinja2
 
-    def getattr(self, obj, attribute):
-        if type(obj) is dict:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return super().getattr(obj, attribute)
+    class _Environment(jinja2.Environment):
+        """Page contexts are plain dicts, and `row.name` in a template costs Jinja a failed
+        attribute lookup (an exception) before it tries the key. Look the key up first for a
+        plain dict: the pages render about a third faster. A key never shadows a dict method
+        here, since no context has a key named like one (items, get, ...)."""
+
+        def getattr(self, obj, attribute):
+            if type(obj) is dict:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    return _Environment
 
 
 class Templates:
     def __init__(self, root: Path | None):
         self.user = Path(root) / "templates" if root is not None else None
-        paths = [str(p) for p in (self.user, BUILTIN) if p is not None and p.is_dir()]
-        self.env = _Environment(
-            loader=jinja2.FileSystemLoader(paths),
-            undefined=jinja2.StrictUndefined,
-            autoescape=lambda name: bool(name) and name.endswith((".html", ".html.j2", ".xml")),
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        self.env.filters["lower_first"] = lower_first
-        self.env.filters["day"] = day
+        self._env = None
         self._cache: dict = {}
+
+    @property
+    def env(self):
+        if self._env is None:
+            import jinja2
+            paths = [str(p) for p in (self.user, BUILTIN) if p is not None and p.is_dir()]
+            self._env = _environment_class()(
+                loader=jinja2.FileSystemLoader(paths),
+                undefined=jinja2.StrictUndefined,
+                autoescape=lambda name: bool(name) and name.endswith((".html", ".html.j2", ".xml")),
+                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+            self._env.filters["lower_first"] = lower_first
+            self._env.filters["day"] = day
+        return self._env
 
     def where(self, name: str) -> str:
         """The path of the template file as the user should see it."""
@@ -70,6 +84,7 @@ class Templates:
 
     def render(self, name: str, context: dict, diags: list) -> str | None:
         """Render one template; on failure append one diagnostic and return None."""
+        import jinja2
         try:
             template = self._cache.get(name)
             if template is None:
