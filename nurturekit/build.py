@@ -10,7 +10,7 @@ from .loader import load_workspace
 from .parallel import Other
 from .site import Site
 from .templates import Templates, salesy_templates
-from .writer import WriteResult, write_files, write_site
+from .writer import WriteResult, check_output, write_files, write_site
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,11 @@ def build(root: Path, out: Path, now, *, redact=False, cache=None, confirm=None)
     if has_errors(diags) or (confirm is not None and not confirm()):
         other.go(False)
         return BuildResult(diags, None, None, analysis)
+    try:
+        before = check_output(out)   # now: once the other half starts, its files are in `out` too
+    except Exception:
+        other.go(False)
+        raise
     other.go(True)
     names = []
 
@@ -63,5 +68,5 @@ def build(root: Path, out: Path, now, *, redact=False, cache=None, confirm=None)
         theirs = other.result()
         names.extend(theirs[0])
         return theirs
-    written = write_site(pages, out, more=more)
+    written = write_site(pages, out, more=more, before=before)
     return BuildResult(diags, tuple(sorted(set(pages) | set(names))), written, analysis)

@@ -73,10 +73,13 @@ def previous_files(out: Path) -> set | None:
     return {line for line in manifest.read_text("utf-8").splitlines() if line and not line.startswith("#")}
 
 
-def check_output(out: Path):
-    if previous_files(Path(out)) is None:
+def check_output(out: Path) -> set:
+    """The files the last build wrote into `out`; UnsafeOutput when nurturekit did not make it."""
+    before = previous_files(Path(out))
+    if before is None:
         raise UnsafeOutput(f"{out} is not empty and was not made by nurturekit (no {MANIFEST} file); "
                            f"choose an empty folder with --out, or remove it first")
+    return before
 
 
 def write_files(pages: dict, out: Path) -> tuple:
@@ -110,14 +113,15 @@ def write_files(pages: dict, out: Path) -> tuple:
     return tuple(written), unchanged
 
 
-def write_site(pages: dict, out: Path, more=None) -> WriteResult:
+def write_site(pages: dict, out: Path, more=None, before=None) -> WriteResult:
     """Write the site: `pages`, plus, when `more` is given, the pages another process wrote
     (more() -> (names, written, unchanged)); then remove what the last build wrote that no
-    longer belongs, and record the new list of files."""
+    longer belongs, and record the new list of files. `before`: check_output(out), read
+    before another process could start writing into `out` (else its new files would look
+    like someone else's)."""
     out = Path(out)
-    before = previous_files(out)
     if before is None:
-        raise UnsafeOutput(f"{out} is not empty and was not made by nurturekit")
+        before = check_output(out)
     mine, unchanged = write_files(pages, out)
     written, names = list(mine), set(pages)
     if more is not None:

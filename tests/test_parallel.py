@@ -90,3 +90,30 @@ def test_small_workspaces_and_serve_stay_in_one_process(monkeypatch):
     from nurturekit.serve import Builder
     Builder(".", "/nonexistent", lambda: NOW, log=lambda m: None)
     assert not parallel.worth_it(10_000)
+
+
+def test_the_other_half_writing_first_does_not_fail_the_build(tmp_path, monkeypatch):
+    """With two processes the other half may write its first files before this one looks at
+    the output folder: those files must not be taken for someone else's (it once failed a
+    build into a new folder, now and then, with 'not made by nurturekit')."""
+    import shutil
+    from nurturekit import build as B
+    from conftest import REPO
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    shutil.copy(REPO / "playbook.yaml", ws / "playbook.yaml")
+    shutil.copytree(REPO / "partners", ws / "partners")
+    real_go = B.Other.go
+
+    def eager_go(self, proceed):   # the other half wins the race: it writes as soon as it may
+        real_go(self, proceed)
+        if proceed:
+            value = self._finish(self._local())
+            self.result = lambda: value
+    monkeypatch.setattr(B.Other, "go", eager_go)
+    out = tmp_path / "site"
+    out.mkdir()
+    result = B.build(ws, out, NOW)
+    assert result.written is not None and (out / ".nurturekit-site").is_file()
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
+        sorted(list(result.files) + [".nurturekit-site"])
