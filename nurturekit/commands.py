@@ -255,7 +255,7 @@ def serve(ctx, port):
     fixed = ctx.parent.params.get("now") or os.environ.get("NURTUREKIT_NOW")
     now_fn = (lambda: env.now) if fixed else (lambda: datetime.now().replace(second=0, microsecond=0))
     try:
-        run_serve(env.root, port, now_fn, log=lambda m: click.echo(m, err=True))
+        run_serve(env.root, port, now_fn, log=lambda m: click.echo(m, err=True), cache=env.cache)
     except OSError as exc:
         click.echo(f"serve: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_INVALID)

@@ -397,13 +397,13 @@ def make_handler(builder: Builder):
     return functools.partial(Handler, directory=str(builder.out))
 
 
-def serve(root: Path, port: int, now_fn, log=print, ready=None, stop=None):
+def serve(root: Path, port: int, now_fn, log=print, ready=None, stop=None, cache=True):
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
 
     root = Path(root).resolve()
     out = Path(tempfile.mkdtemp(prefix="nurturekit-serve-"))
-    builder = Builder(root, out, now_fn, log)
+    builder = Builder(root, out, now_fn, log, cache=cache)
     builder.rebuild()
     builder.wait()
     debounce = Debouncer(builder.rebuild)
@@ -427,6 +427,12 @@ def serve(root: Path, port: int, now_fn, log=print, ready=None, stop=None):
     observer = Observer()
     observer.schedule(Events(), str(root), recursive=True)
     observer.start()
+    if threading.current_thread() is threading.main_thread():
+        import signal
+
+        def terminate(signum, frame):   # `kill`, a service manager: stop as cleanly as Ctrl-C
+            raise KeyboardInterrupt
+        signal.signal(signal.SIGTERM, terminate)
     httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(builder))
     log(f"serving {root} at http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
     if ready is not None:
