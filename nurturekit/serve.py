@@ -108,6 +108,18 @@ class Builder:
             self.log(e)
         self.log(advice)
 
+    def _finished(self, kind, value, started):
+        """A full build's outcome (see _outcome), wherever it ran."""
+        if kind == "done":
+            written, removed = value
+            self._wrote(written + removed)
+            with self.state:
+                self.good = True
+            ms = (time.perf_counter() - started) * 1000
+            self.log(f"rebuilt in {ms:.0f} ms: {len(written)} written, {len(removed)} removed")
+        else:   # "errors": a template error (the workspace was checked before), or a bug
+            self._fail(value, "kept the last good site; fix the template and save again")
+
     def rebuild(self, changed=None):
         """Bring the site up to date after `changed` (workspace-relative paths; None or empty:
         anything may have changed). Returns once this save's own pages are on disk; the full
@@ -230,15 +242,8 @@ class FullBuild:
                 if not go:
                     return
                 kind, value = answer()
-            if kind == "done":
-                written, removed = value
-                b._wrote(written + removed)
-                with b.state:
-                    b.good = True
-                ms = (time.perf_counter() - self.started) * 1000
-                b.log(f"rebuilt in {ms:.0f} ms: {len(written)} written, {len(removed)} removed")
-            elif kind == "errors":   # a template error (the workspace was checked before)
-                b._fail(value, "kept the last good site; fix the template and save again")
+            if kind in ("done", "errors"):
+                b._finished(kind, value, self.started)
             elif not self.cancelled:
                 self._lost()
         except (OSError, ValueError, TypeError):   # ended by a newer save, or a garbled answer
@@ -283,20 +288,23 @@ class InlineBuild:
         from .build import build
         b = self.b
         try:
-            result = build(b.root, b.out, self.now, cache=b.parse_cache, confirm=lambda: not self.cancelled)
+            outcome = _outcome(build(b.root, b.out, self.now, cache=b.parse_cache,
+                                     confirm=lambda: not self.cancelled))
         except Exception as exc:  # noqa: BLE001 - serve must never die on an edit
-            b._fail([f"internal error: {type(exc).__name__}: {exc}"], "kept the last good site")
-            return
-        errors = [str(d) for d in result.diagnostics if d.severity == "error"]
-        if errors:
-            b._fail(errors, "kept the last good site; fix the template and save again")
-        elif result.written is not None:
-            b._wrote(list(result.written.written + result.written.removed))
-            with b.state:
-                b.good = True
-            ms = (time.perf_counter() - self.started) * 1000
-            b.log(f"rebuilt in {ms:.0f} ms: {len(result.written.written)} written, "
-                  f"{len(result.written.removed)} removed")
+            outcome = ("errors", [f"internal error: {type(exc).__name__}: {exc}"])
+        if outcome is not None:
+            b._finished(*outcome, self.started)
+
+
+def _outcome(result):
+    """What a full build came to, as Builder._finished takes it: ("errors", [message, ...]),
+    ("done", (written, removed)), or None when it was told not to write."""
+    errors = [str(d) for d in result.diagnostics if d.severity == "error"]
+    if errors:
+        return "errors", errors
+    if result.written is None:
+        return None
+    return "done", (list(result.written.written), list(result.written.removed))
 
 
 def _end(proc):
@@ -324,13 +332,11 @@ def _full_build(down_fd: int, up_fd: int):
             return _receive(down) is True
         try:
             store = Store(Path(root), enabled=cache)
-            result = build(Path(root), Path(out), now, cache=store.parse_cache(), confirm=confirm)
-            errors = [str(d) for d in result.diagnostics if d.severity == "error"]
-            if errors:
-                _send(up, ("errors", errors))
-            elif result.written is not None:
-                store.save_parse()
-                _send(up, ("done", (list(result.written.written), list(result.written.removed))))
+            outcome = _outcome(build(Path(root), Path(out), now, cache=store.parse_cache(), confirm=confirm))
+            if outcome is not None:
+                if outcome[0] == "done":
+                    store.save_parse()
+                _send(up, outcome)
         except Exception as exc:  # noqa: BLE001 - reported in the page and the terminal
             _send(up, ("errors", [f"internal error: {type(exc).__name__}: {exc}"]))
 
